@@ -1,0 +1,3 @@
+"""voxcli: voice conversion from the command line."""
+
+__version__ = "0.1.0"

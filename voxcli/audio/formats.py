@@ -1,0 +1,190 @@
+"""Output formats: the API's `codec_rate[_bitrate]` names and how voxcli writes each one.
+
+The ElevenLabs API names output formats like `mp3_44100_128`, `pcm_24000`, `wav_16000` or
+`ulaw_8000` (reference §3.1). This module parses those names, knows which the whole-file and the
+streaming endpoints accept, and decides what to request for an output path:
+
+=============  ======================  ==========================================================
+extension      requested by default    written as
+=============  ======================  ==========================================================
+``.mp3``       ``mp3_44100_128``       received bytes
+``.wav``       ``pcm_44100``           a WAV header + the PCM (``wav_*`` requests are kept as-is)
+``.flac``      ``pcm_44100``           FLAC, encoded locally from the PCM
+``.ogg/.opus`` ``opus_48000_128``      received bytes (an Ogg Opus stream)
+``.pcm/.raw``  ``pcm_44100``           received bytes (headerless 16-bit little-endian mono)
+``.ulaw``      ``ulaw_8000``           received bytes (headerless G.711 mu-law)
+``.alaw``      ``alaw_8000``           received bytes (headerless G.711 A-law)
+other / none   ``mp3_44100_128``       received bytes
+=============  ======================  ==========================================================
+
+When `-f` and `-o`'s extension disagree (e.g. ``-f mp3_44100_128 -o out.wav``) voxcli refuses
+instead of guessing. Pure module: no audio libraries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from voxcli.errors import InputError
+
+CODECS = ("mp3", "pcm", "wav", "ulaw", "alaw", "opus")
+
+#: The whole-file endpoint's `output_format` enum (reference §3.1, 2026-08 spec).
+CONVERT_FORMATS: tuple[str, ...] = (
+    "alaw_8000", "mp3_22050_32", "mp3_24000_48", "mp3_44100_128", "mp3_44100_192",
+    "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "opus_48000_128", "opus_48000_192",
+    "opus_48000_32", "opus_48000_64", "opus_48000_96", "pcm_16000", "pcm_22050", "pcm_24000",
+    "pcm_32000", "pcm_44100", "pcm_48000", "pcm_8000", "ulaw_8000", "wav_16000", "wav_22050",
+    "wav_24000", "wav_32000", "wav_44100", "wav_48000", "wav_8000",
+)  # fmt: skip
+
+#: The streaming endpoint's enum: the same without `wav_*` (reference §3.2).
+STREAM_FORMATS: tuple[str, ...] = tuple(f for f in CONVERT_FORMATS if not f.startswith("wav_"))
+
+#: Formats and the lowest tier that may request them (reference §3.1, §9). Everything else is
+#: available on every tier, as far as the documentation says.
+TIER_GATED: dict[str, str] = {
+    "mp3_44100_192": "Creator",
+    "pcm_44100": "Pro",
+    "wav_44100": "Pro",
+}
+
+DEFAULT_FORMAT = "mp3_44100_128"
+
+_NAME = re.compile(r"^(?P<codec>[a-z0-9]+)_(?P<rate>\d{4,6})(?:_(?P<bitrate>\d{1,4}))?$")
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One parsed `output_format` name."""
+
+    name: str
+    """The API's name, e.g. ``mp3_44100_128``."""
+    codec: str
+    """One of `CODECS`."""
+    sample_rate: int
+    bitrate_kbps: int | None = None
+    """For ``mp3`` and ``opus`` only."""
+
+    @property
+    def is_raw(self) -> bool:
+        """True for headerless bodies (``pcm``, ``ulaw``, ``alaw``): decoding needs the rate."""
+        return self.codec in ("pcm", "ulaw", "alaw")
+
+    @property
+    def is_lossless(self) -> bool:
+        """True when the body holds 16-bit PCM samples (``pcm`` and ``wav``)."""
+        return self.codec in ("pcm", "wav")
+
+    @property
+    def extension(self) -> str:
+        """The file extension this format is saved under when written as received."""
+        return {"mp3": ".mp3", "pcm": ".pcm", "wav": ".wav", "ulaw": ".ulaw", "alaw": ".alaw",
+                "opus": ".ogg"}[self.codec]  # fmt: skip
+
+    @property
+    def content_type(self) -> str:
+        """The MIME type a server sends this format with."""
+        return {"mp3": "audio/mpeg", "pcm": "audio/pcm", "wav": "audio/wav", "ulaw": "audio/basic",
+                "alaw": "audio/x-alaw-basic", "opus": "audio/opus"}[self.codec]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def parse_format(name: str) -> OutputFormat:
+    """Parse an `output_format` name. Unknown but well-formed names are accepted.
+
+    The enum grew between 2025 and 2026 (reference §9), so voxcli accepts any
+    ``codec_rate[_bitrate]`` with a codec it knows how to write, and lets the service decide.
+    """
+    match = _NAME.match(name.strip().lower())
+    if not match or match["codec"] not in CODECS:
+        raise InputError(
+            f"unknown output format {name!r}",
+            hint="use a name like mp3_44100_128, pcm_24000, wav_44100, opus_48000_128 or ulaw_8000",
+        )
+    codec = match["codec"]
+    bitrate = int(match["bitrate"]) if match["bitrate"] else None
+    if codec in ("mp3", "opus") and bitrate is None:
+        raise InputError(f"output format {name!r} needs a bitrate", hint=f"e.g. {codec}_44100_128")
+    if codec not in ("mp3", "opus") and bitrate is not None:
+        raise InputError(f"output format {name!r} takes no bitrate", hint=f"e.g. {codec}_24000")
+    return OutputFormat(match.group(0), codec, int(match["rate"]), bitrate)
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """What to request from the service and how to write it to the output."""
+
+    request: OutputFormat
+    """The format asked of the service."""
+    container: str
+    """How the output is written: ``asis`` (bytes as received), ``wav`` or ``flac``."""
+    pinned: bool
+    """True when the user chose the format with `-f`; False when voxcli derived it, in which
+    case a tier refusal may fall back to a format the account allows."""
+
+
+_BY_EXTENSION: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # extension: (default request, container, codecs accepted from -f)
+    ".mp3": ("mp3_44100_128", "asis", ("mp3",)),
+    ".wav": ("pcm_44100", "wav", ("pcm", "wav")),
+    ".flac": ("pcm_44100", "flac", ("pcm", "wav")),
+    ".ogg": ("opus_48000_128", "asis", ("opus",)),
+    ".opus": ("opus_48000_128", "asis", ("opus",)),
+    ".pcm": ("pcm_44100", "asis", ("pcm",)),
+    ".raw": ("pcm_44100", "asis", ("pcm",)),
+    ".ulaw": ("ulaw_8000", "asis", ("ulaw",)),
+    ".alaw": ("alaw_8000", "asis", ("alaw",)),
+}
+
+
+def plan_output(output: str | None, requested: str | None) -> OutputPlan:
+    """Decide the requested format and the container from `-f` and `-o`.
+
+    `output` is the output path (``None`` or ``"-"`` for stdout or no file); `requested` is the
+    value of `-f`, if given.
+    """
+    chosen = parse_format(requested) if requested else None
+    suffix = PurePath(output).suffix.lower() if output and output != "-" else ""
+    if suffix not in _BY_EXTENSION:
+        return OutputPlan(chosen or parse_format(DEFAULT_FORMAT), "asis", chosen is not None)
+    default, container, accepted = _BY_EXTENSION[suffix]
+    if chosen is None:
+        return OutputPlan(parse_format(default), container, False)
+    if chosen.codec not in accepted:
+        raise InputError(
+            f"output format {chosen.name} cannot be written as a {suffix} file",
+            hint=f"drop -f to let {suffix} choose, or name the output "
+            f"{PurePath(output or 'out').stem}{chosen.extension}",
+        )
+    # A wav_* body already has its header: write it as received.
+    if chosen.codec == "wav" and container == "wav":
+        container = "asis"
+    return OutputPlan(chosen, container, True)
+
+
+def output_extension(plan: OutputPlan) -> str:
+    """The extension for a default output name (`<stem>.<voice><ext>`)."""
+    if plan.container in ("wav", "flac"):
+        return "." + plan.container
+    return plan.request.extension
+
+
+def tier_fallback(name: str, *, streaming: bool = False) -> str:
+    """The best format every tier can request in place of a tier-gated `name`.
+
+    Keeps the codec where possible (``pcm_44100`` -> ``pcm_24000``, ``mp3_44100_192`` ->
+    ``mp3_44100_128``); the reference only documents 44.1 kHz PCM/WAV and 192 kbps MP3 as gated.
+    """
+    fmt = parse_format(name)
+    if fmt.codec == "mp3":
+        return "mp3_44100_128"
+    if fmt.codec == "wav" and not streaming:
+        return "wav_24000"
+    if fmt.codec in ("pcm", "wav"):
+        return "pcm_24000"
+    return DEFAULT_FORMAT

@@ -1,0 +1,292 @@
+"""The contract every voice-conversion backend implements, and the values it exchanges.
+
+A backend turns one upload (at most 300 s) into converted audio in a requested output format.
+It knows nothing about files, sections or the terminal: the pipeline splits long input and
+stitches results; the CLI renders. Backends raise only `VoxError` subclasses; anything else
+is a bug.
+
+Two built-ins implement it: `elevenlabs` (the HTTP API) and `local` (the offline engine).
+`voxcli.server` puts any backend behind the ElevenLabs HTTP contract.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar, Literal, Self
+
+from voxcli.errors import InputError
+
+DEFAULT_MODEL = "eleven_multilingual_sts_v2"
+SEED_MAX = 4_294_967_295
+MAX_UPLOAD_SECONDS = 300.0
+#: "must be less than 50mb" (reference §7); whether MB means 10**6 or 2**20 is not documented,
+#: so voxcli takes the smaller reading.
+MAX_UPLOAD_BYTES = 50_000_000
+
+FileFormat = Literal["pcm_s16le_16", "other"]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A target voice a backend can convert into."""
+
+    voice_id: str
+    """Stable identifier; what the API takes in its path."""
+    name: str
+    category: str = ""
+    """``premade``, ``cloned``, ``generated``, ... (API) or ``builtin``/``user`` (local)."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Free-form labels such as gender, accent, age."""
+    description: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """Backend-specific extras shown by `voices show` (e.g. a local profile's statistics)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the shape `voxcli voices --json` prints)."""
+        data = asdict(self)
+        data["labels"] = dict(self.labels)
+        data["details"] = dict(self.details)
+        return data
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model the service offers."""
+
+    model_id: str
+    name: str
+    can_do_voice_conversion: bool
+    description: str = ""
+    languages: Sequence[str] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["languages"] = list(self.languages)
+        return data
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Per-request voice settings (reference §4). `None` = not sent: the voice's own applies."""
+
+    stability: float | None = None
+    similarity_boost: float | None = None
+    style: float | None = None
+    use_speaker_boost: bool | None = None
+    speed: float | None = None
+
+    def is_empty(self) -> bool:
+        return all(value is None for value in asdict(self).values())
+
+    def to_json(self) -> str:
+        """JSON text with only the keys that are set (the API takes it as a form field)."""
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None})
+
+    def merged(self, other: VoiceSettings) -> VoiceSettings:
+        """Return these settings with every key that is set in `other` replaced by its value."""
+        data = asdict(self)
+        data.update({k: v for k, v in asdict(other).items() if v is not None})
+        return VoiceSettings(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> VoiceSettings:
+        """Parse `--settings` JSON; unknown keys or wrong types are an `InputError`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"--settings is not valid JSON ({exc.msg})",
+                hint="pass an object, e.g. --settings '{\"stability\": 0.5}'",
+            ) from exc
+        if not isinstance(data, dict):
+            raise InputError("--settings must be a JSON object", hint='e.g. {"stability": 0.5}')
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(
+                f"--settings has unknown key(s): {', '.join(unknown)}",
+                hint=f"known keys: {', '.join(sorted(known))}",
+            )
+        settings = cls(**data)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Check types and documented ranges (stability and similarity 0..1; style 0..1)."""
+        for name in ("stability", "similarity_boost", "style"):
+            value = getattr(self, name)
+            if value is not None and (not _is_number(value) or not 0.0 <= value <= 1.0):
+                raise InputError(f"{name} must be a number from 0 to 1, not {value!r}")
+        if self.speed is not None and (not _is_number(self.speed) or not 0.5 <= self.speed <= 2.0):
+            raise InputError(
+                f"speed must be a number from 0.5 to 2.0, not {self.speed!r}",
+                hint="the documented range is 0.7 to 1.2",
+            )
+        if self.use_speaker_boost is not None and not isinstance(self.use_speaker_boost, bool):
+            raise InputError(
+                f"use_speaker_boost must be true or false, not {self.use_speaker_boost!r}"
+            )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+#: The documented advice for energetic input (reference: stability 1.0, style 0.0).
+EXPRESSIVE = VoiceSettings(stability=1.0, style=0.0)
+
+
+@dataclass(frozen=True)
+class ConvertRequest:
+    """Everything except the audio that determines one conversion."""
+
+    voice_id: str
+    model_id: str = DEFAULT_MODEL
+    output_format: str = "mp3_44100_128"
+    seed: int | None = None
+    voice_settings: VoiceSettings | None = None
+    remove_background_noise: bool = False
+    enable_logging: bool = True
+    latency: int | None = None
+    """`optimize_streaming_latency` 0..4 (deprecated upstream)."""
+
+    def __post_init__(self) -> None:
+        if self.seed is not None and not 0 <= self.seed <= SEED_MAX:
+            raise InputError(f"--seed must be from 0 to {SEED_MAX}, not {self.seed}")
+        if self.latency is not None and not 0 <= self.latency <= 4:
+            raise InputError(f"--latency must be from 0 to 4, not {self.latency}")
+
+    def cache_fields(self) -> dict[str, Any]:
+        """Every field that changes the result, as plain JSON data (for cache keys)."""
+        data = asdict(self)
+        data["voice_settings"] = (
+            None if self.voice_settings is None else json.loads(self.voice_settings.to_json())
+        )
+        data.pop("enable_logging")  # changes retention upstream, not the audio
+        return data
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The audio part of one request."""
+
+    data: bytes
+    filename: str
+    content_type: str
+    duration_seconds: float
+    file_format: FileFormat = "other"
+    """``pcm_s16le_16`` for raw 16 kHz mono 16-bit PCM (lower latency upstream)."""
+
+    def check_limits(self) -> None:
+        """Refuse uploads the API would refuse: over 300 s or not under 50 MB."""
+        if self.duration_seconds > MAX_UPLOAD_SECONDS + 1e-6:
+            raise InputError(
+                f"the audio is {self.duration_seconds:.1f} s long; one request takes at most "
+                f"{MAX_UPLOAD_SECONDS:.0f} s",
+                hint="voxcli splits long input into sections; check --max-section (at most 300)",
+            )
+        if len(self.data) >= MAX_UPLOAD_BYTES:
+            raise InputError(
+                f"the upload is {len(self.data) / 1e6:.1f} MB; the API takes less than 50 MB",
+                hint="use --input-format pcm (16 kHz PCM) or a compressed input",
+            )
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    """Converted audio as the backend returned it, with the response's metadata."""
+
+    audio: bytes
+    output_format: str
+    request_id: str | None = None
+    character_cost: int | None = None
+
+
+class AudioStream:
+    """Chunks of converted audio, with the response metadata known once headers arrived."""
+
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        *,
+        output_format: str,
+        request_id: str | None = None,
+        character_cost: int | None = None,
+    ) -> None:
+        self._chunks = chunks
+        self.output_format = output_format
+        self.request_id = request_id
+        self.character_cost = character_cost
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+
+class Backend(ABC):
+    """Turns speech in one voice into the same speech in another."""
+
+    name: ClassVar[str]
+    """Registry key, as typed after `--backend`."""
+
+    @abstractmethod
+    def voices(self) -> list[Voice]:
+        """Return the voices this backend offers."""
+
+    @abstractmethod
+    def models(self) -> list[Model]:
+        """Return the models this backend offers."""
+
+    @abstractmethod
+    def convert(self, upload: Upload, request: ConvertRequest) -> ConvertResult:
+        """Convert one upload (at most 300 s) and return the whole result."""
+
+    @contextmanager
+    def convert_stream(self, upload: Upload, request: ConvertRequest) -> Iterator[AudioStream]:
+        """Convert one upload and yield its audio as chunks arrive.
+
+        The default converts the whole upload and yields it as one chunk; backends with a
+        streaming endpoint override this.
+        """
+        result = self.convert(upload, request)
+        yield AudioStream(
+            iter([result.audio]),
+            output_format=result.output_format,
+            request_id=result.request_id,
+            character_cost=result.character_cost,
+        )
+
+    @abstractmethod
+    def add_voice(
+        self,
+        name: str,
+        samples: Sequence[Path],
+        *,
+        description: str = "",
+        labels: Mapping[str, str] | None = None,
+        remove_background_noise: bool = False,
+    ) -> Voice:
+        """Create a voice from sample recordings (instant voice cloning / a local profile)."""
+
+    def remove_voice(self, voice_id: str) -> None:
+        """Delete a voice this backend created. Backends that cannot, refuse."""
+        raise InputError(f"the {self.name} backend cannot remove voices")
+
+    def close(self) -> None:  # noqa: B027 - optional hook with a do-nothing default
+        """Release connections. The default holds nothing."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,247 @@
+"""Settings from flags > environment > config file > defaults, and where voxcli keeps its files.
+
+The config file is ``config.toml`` in the config dir (`VOXCLI_CONFIG_DIR`, else platformdirs'
+user config dir). It is written with mode 0600 because it may hold the API key. Every value is
+resolved together with where it came from, so `voxcli config show` can say so.
+
+Directories are never created when reading; they are created (mode 0700) when writing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from voxcli.errors import ConfigError
+
+Source = Literal["flag", "env", "file", "default"]
+
+DEFAULT_BASE_URL = "https://api.elevenlabs.io"
+BACKENDS = ("elevenlabs", "local")
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value.strip()
+
+
+def _backend(value: object) -> str:
+    text = _text(value).lower()
+    if text not in BACKENDS:
+        raise ValueError(f"expected one of {', '.join(BACKENDS)}")
+    return text
+
+
+def _int(lo: int, hi: int) -> Callable[[object], int]:
+    def parse(value: object) -> int:
+        if isinstance(value, bool):
+            raise ValueError("expected a whole number")
+        number = int(value)  # type: ignore[call-overload]
+        if not lo <= number <= hi:
+            raise ValueError(f"expected a whole number from {lo} to {hi}")
+        return number
+
+    return parse
+
+
+def _float(lo: float, hi: float) -> Callable[[object], float]:
+    def parse(value: object) -> float:
+        if isinstance(value, bool):
+            raise ValueError("expected a number")
+        number = float(value)  # type: ignore[arg-type]
+        if not lo <= number <= hi:
+            raise ValueError(f"expected a number from {lo:g} to {hi:g}")
+        return number
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value."""
+
+    key: str
+    parse: Callable[[object], Any]
+    default: Any
+    env: str | None = None
+    secret: bool = False
+    help: str = ""
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("api_key", _text, None, "ELEVENLABS_API_KEY", True, "ElevenLabs API key"),
+        Setting("base_url", _text, DEFAULT_BASE_URL, "VOXCLI_BASE_URL", help="API base URL"),
+        Setting("backend", _backend, None, "VOXCLI_BACKEND",
+                help="elevenlabs or local (default: elevenlabs when a key is set, else local)"),
+        Setting("voice", _text, None, "VOXCLI_VOICE", help="default voice name or id"),
+        Setting("model", _text, "eleven_multilingual_sts_v2", help="default model id"),
+        Setting("output_format", _text, None, help="default output format (else from -o)"),
+        Setting("retries", _int(1, 20), 5, help="attempts per request, first included"),
+        Setting("retry_backoff", _float(0.0, 60.0), 1.0, "VOXCLI_RETRY_BACKOFF",
+                help="first retry delay in seconds (doubles, capped at 60)"),
+        Setting("jobs", _int(1, 64), 2, help="sections converted at once"),
+    )
+}  # fmt: skip
+
+
+def config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The config dir: `VOXCLI_CONFIG_DIR`, else platformdirs'. It may not exist yet."""
+    env = os.environ if environ is None else environ
+    if env.get("VOXCLI_CONFIG_DIR"):
+        return Path(env["VOXCLI_CONFIG_DIR"])
+    import platformdirs
+
+    return platformdirs.user_config_path("voxcli", appauthor=False)
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The cache dir (voice list, finished sections): `VOXCLI_CACHE_DIR`, else platformdirs'."""
+    env = os.environ if environ is None else environ
+    if env.get("VOXCLI_CACHE_DIR"):
+        return Path(env["VOXCLI_CACHE_DIR"])
+    import platformdirs
+
+    return platformdirs.user_cache_path("voxcli", appauthor=False)
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The data dir (local voice profiles): `VOXCLI_DATA_DIR`, else platformdirs'."""
+    env = os.environ if environ is None else environ
+    if env.get("VOXCLI_DATA_DIR"):
+        return Path(env["VOXCLI_DATA_DIR"])
+    import platformdirs
+
+    return platformdirs.user_data_path("voxcli", appauthor=False)
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    return config_dir(environ) / "config.toml"
+
+
+def _setting(key: str) -> Setting:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        raise ConfigError(
+            f"unknown setting {key!r}", hint=f"known settings: {', '.join(SETTINGS)}"
+        ) from None
+
+
+def parse_value(key: str, value: object, *, origin: str) -> Any:
+    """Validate `value` for `key`; `origin` names where it came from for the error message."""
+    setting = _setting(key)
+    try:
+        return setting.parse(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"invalid {key} in {origin}: {exc}", hint=f"fix or unset {key}") from exc
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Read and validate the config file; a missing file is an empty config."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise ConfigError(f"cannot read config file [{path}]: {exc}",
+                          hint=f"fix it or remove it: rm {path}") from exc  # fmt: skip
+    for key, value in data.items():
+        if key not in SETTINGS:
+            raise ConfigError(f"unknown setting {key!r} in [{path}]",
+                              hint=f"remove it with: voxcli config unset {key}")  # fmt: skip
+        data[key] = parse_value(key, value, origin=f"[{path}]")
+    return data
+
+
+def write_file(path: Path, data: Mapping[str, Any]) -> None:
+    """Write the config file atomically with mode 0600 (it may hold the API key)."""
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            tomli_w.dump(dict(data), f)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A value and where it came from."""
+
+    value: Any
+    source: Source
+
+
+class Config:
+    """Resolved settings. Build with `load`."""
+
+    def __init__(self, values: Mapping[str, Resolved], path: Path) -> None:
+        self._values = dict(values)
+        self.path = path
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key].value
+
+    def source(self, key: str) -> Source:
+        return self._values[key].source
+
+    def items(self) -> list[tuple[str, Resolved]]:
+        return list(self._values.items())
+
+    def backend(self) -> tuple[str, bool]:
+        """The backend to use and whether it was chosen implicitly (no key -> local)."""
+        if self["backend"] is not None:
+            return self["backend"], False
+        return ("elevenlabs", False) if self["api_key"] else ("local", True)
+
+
+def load(
+    flags: Mapping[str, object | None] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Resolve every setting: flag > environment > config file > default.
+
+    `flags` maps setting keys to values given on the command line (`None` = not given).
+    """
+    env = os.environ if environ is None else environ
+    path = config_path(env)
+    file_values = read_file(path)
+    given = flags or {}
+    values: dict[str, Resolved] = {}
+    for key, setting in SETTINGS.items():
+        if given.get(key) is not None:
+            values[key] = Resolved(parse_value(key, given[key], origin="the command line"), "flag")
+        elif setting.env and env.get(setting.env):
+            values[key] = Resolved(
+                parse_value(key, env[setting.env], origin=f"${setting.env}"), "env"
+            )
+        elif key in file_values:
+            values[key] = Resolved(file_values[key], "file")
+        else:
+            values[key] = Resolved(setting.default, "default")
+    return Config(values, path)
+
+
+def redact(key: str, value: Any) -> str:
+    """Display form of a value: secrets show only whether set and their last 4 characters."""
+    if value is None:
+        return "(not set)"
+    if SETTINGS[key].secret:
+        text = str(value)
+        return f"set (…{text[-4:]})" if len(text) >= 8 else "set"
+    return str(value)
