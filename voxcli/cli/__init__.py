@@ -1,0 +1,36 @@
+"""The `voxcli` command line: a thin Typer layer over the core (only it imports typer/rich)."""
+
+from __future__ import annotations
+
+import typer
+
+from voxcli import __version__
+
+app = typer.Typer(
+    name="voxcli",
+    help="Convert speech from one voice to another (ElevenLabs speech-to-speech or offline).",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,  # locals can hold the API key
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"voxcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Convert speech from one voice to another."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="voxcli")
