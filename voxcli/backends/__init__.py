@@ -1,0 +1,42 @@
+"""The backend registry: builds a backend by name from resolved settings.
+
+Backend modules are imported only when that backend is used, so `voxcli --help` never pays for
+httpx or the engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from voxcli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from voxcli.backends.base import Backend
+    from voxcli.config import Config
+    from voxcli.progress import Reporter
+
+BUILTIN = ("elevenlabs", "local")
+
+
+def create(name: str, config: Config, *, reporter: Reporter | None = None) -> Backend:
+    """Build the backend called `name` from `config` (see `voxcli.config.load`)."""
+    from voxcli import config as cfg
+
+    if name == "elevenlabs":
+        from voxcli.backends.elevenlabs import ElevenLabsBackend
+
+        return ElevenLabsBackend(
+            api_key=config["api_key"],
+            base_url=config["base_url"],
+            retries=config["retries"],
+            backoff=config["retry_backoff"],
+            cache_dir=cfg.cache_dir(),
+            reporter=reporter,
+        )
+    if name == "local":
+        from voxcli.backends.local import LocalBackend
+
+        return LocalBackend(data_dir=cfg.data_dir())
+    raise ConfigError(
+        f"unknown backend {name!r}", hint=f"use --backend with one of: {', '.join(BUILTIN)}"
+    )
