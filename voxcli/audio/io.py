@@ -108,8 +108,11 @@ def resample(samples: Samples, from_rate: int, to_rate: int) -> Samples:
 
 
 def to_pcm16(samples: Samples) -> bytes:
-    """Float samples to 16-bit little-endian PCM bytes (clipped, rounded)."""
-    scaled = np.clip(np.rint(samples * 32767.0), -32768, 32767).astype("<i2")
+    """Float samples to 16-bit little-endian PCM bytes (clipped, rounded).
+
+    Scales by 32768, the inverse of `from_pcm16`, so PCM -> float -> PCM is bit-exact.
+    """
+    scaled = np.clip(np.rint(samples * 32768.0), -32768, 32767).astype("<i2")
     return scaled.tobytes()
 
 
