@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from voxcli.errors import ConfigError
+from voxcli.errors import ConfigError, InputError
 
 Source = Literal["flag", "env", "file", "default"]
 
@@ -78,17 +78,27 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting("api_key", _text, None, "ELEVENLABS_API_KEY", True, "ElevenLabs API key"),
         Setting("base_url", _text, DEFAULT_BASE_URL, "VOXCLI_BASE_URL", help="API base URL"),
-        Setting("backend", _backend, None, "VOXCLI_BACKEND",
-                help="elevenlabs or local (default: elevenlabs when a key is set, else local)"),
+        Setting(
+            "backend",
+            _backend,
+            None,
+            "VOXCLI_BACKEND",
+            help="elevenlabs or local (default: elevenlabs when a key is set, else local)",
+        ),
         Setting("voice", _text, None, "VOXCLI_VOICE", help="default voice name or id"),
         Setting("model", _text, "eleven_multilingual_sts_v2", help="default model id"),
         Setting("output_format", _text, None, help="default output format (else from -o)"),
         Setting("retries", _int(1, 20), 5, help="attempts per request, first included"),
-        Setting("retry_backoff", _float(0.0, 60.0), 1.0, "VOXCLI_RETRY_BACKOFF",
-                help="first retry delay in seconds (doubles, capped at 60)"),
+        Setting(
+            "retry_backoff",
+            _float(0.0, 60.0),
+            1.0,
+            "VOXCLI_RETRY_BACKOFF",
+            help="first retry delay in seconds (doubles, capped at 60)",
+        ),
         Setting("jobs", _int(1, 64), 2, help="sections converted at once"),
     )
-}  # fmt: skip
+}
 
 
 def config_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -125,7 +135,8 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
     return config_dir(environ) / "config.toml"
 
 
-def _setting(key: str) -> Setting:
+def setting(key: str) -> Setting:
+    """The `Setting` called `key`, or a `ConfigError` listing the known ones."""
     try:
         return SETTINGS[key]
     except KeyError:
@@ -134,12 +145,17 @@ def _setting(key: str) -> Setting:
         ) from None
 
 
-def parse_value(key: str, value: object, *, origin: str) -> Any:
-    """Validate `value` for `key`; `origin` names where it came from for the error message."""
-    setting = _setting(key)
+def parse_value(key: str, value: object, *, origin: str | None = None) -> Any:
+    """Validate `value` for `key`.
+
+    `origin` names the file or variable it came from (a `ConfigError`, exit 3); `None` means the
+    command line, where a bad value is bad input (an `InputError`, exit 4).
+    """
     try:
-        return setting.parse(value)
+        return setting(key).parse(value)
     except (ValueError, TypeError) as exc:
+        if origin is None:
+            raise InputError(f"invalid {key} {value!r}: {exc}") from exc
         raise ConfigError(f"invalid {key} in {origin}: {exc}", hint=f"fix or unset {key}") from exc
 
 
@@ -151,12 +167,15 @@ def read_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (tomllib.TOMLDecodeError, OSError) as exc:
-        raise ConfigError(f"cannot read config file [{path}]: {exc}",
-                          hint=f"fix it or remove it: rm {path}") from exc  # fmt: skip
+        raise ConfigError(
+            f"cannot read config file [{path}]: {exc}", hint=f"fix it or remove it: rm {path}"
+        ) from exc
     for key, value in data.items():
         if key not in SETTINGS:
-            raise ConfigError(f"unknown setting {key!r} in [{path}]",
-                              hint=f"remove it with: voxcli config unset {key}")  # fmt: skip
+            raise ConfigError(
+                f"unknown setting {key!r} in [{path}]",
+                hint=f"remove it with: voxcli config unset {key}",
+            )
         data[key] = parse_value(key, value, origin=f"[{path}]")
     return data
 
@@ -225,7 +244,7 @@ def load(
     values: dict[str, Resolved] = {}
     for key, setting in SETTINGS.items():
         if given.get(key) is not None:
-            values[key] = Resolved(parse_value(key, given[key], origin="the command line"), "flag")
+            values[key] = Resolved(parse_value(key, given[key]), "flag")
         elif setting.env and env.get(setting.env):
             values[key] = Resolved(
                 parse_value(key, env[setting.env], origin=f"${setting.env}"), "env"

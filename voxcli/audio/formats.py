@@ -33,12 +33,35 @@ CODECS = ("mp3", "pcm", "wav", "ulaw", "alaw", "opus")
 
 #: The whole-file endpoint's `output_format` enum (reference §3.1, 2026-08 spec).
 CONVERT_FORMATS: tuple[str, ...] = (
-    "alaw_8000", "mp3_22050_32", "mp3_24000_48", "mp3_44100_128", "mp3_44100_192",
-    "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "opus_48000_128", "opus_48000_192",
-    "opus_48000_32", "opus_48000_64", "opus_48000_96", "pcm_16000", "pcm_22050", "pcm_24000",
-    "pcm_32000", "pcm_44100", "pcm_48000", "pcm_8000", "ulaw_8000", "wav_16000", "wav_22050",
-    "wav_24000", "wav_32000", "wav_44100", "wav_48000", "wav_8000",
-)  # fmt: skip
+    "alaw_8000",
+    "mp3_22050_32",
+    "mp3_24000_48",
+    "mp3_44100_128",
+    "mp3_44100_192",
+    "mp3_44100_32",
+    "mp3_44100_64",
+    "mp3_44100_96",
+    "opus_48000_128",
+    "opus_48000_192",
+    "opus_48000_32",
+    "opus_48000_64",
+    "opus_48000_96",
+    "pcm_16000",
+    "pcm_22050",
+    "pcm_24000",
+    "pcm_32000",
+    "pcm_44100",
+    "pcm_48000",
+    "pcm_8000",
+    "ulaw_8000",
+    "wav_16000",
+    "wav_22050",
+    "wav_24000",
+    "wav_32000",
+    "wav_44100",
+    "wav_48000",
+    "wav_8000",
+)
 
 #: The streaming endpoint's enum: the same without `wav_*` (reference §3.2).
 STREAM_FORMATS: tuple[str, ...] = tuple(f for f in CONVERT_FORMATS if not f.startswith("wav_"))
@@ -81,14 +104,26 @@ class OutputFormat:
     @property
     def extension(self) -> str:
         """The file extension this format is saved under when written as received."""
-        return {"mp3": ".mp3", "pcm": ".pcm", "wav": ".wav", "ulaw": ".ulaw", "alaw": ".alaw",
-                "opus": ".ogg"}[self.codec]  # fmt: skip
+        return {
+            "mp3": ".mp3",
+            "pcm": ".pcm",
+            "wav": ".wav",
+            "ulaw": ".ulaw",
+            "alaw": ".alaw",
+            "opus": ".ogg",
+        }[self.codec]
 
     @property
     def content_type(self) -> str:
         """The MIME type a server sends this format with."""
-        return {"mp3": "audio/mpeg", "pcm": "audio/pcm", "wav": "audio/wav", "ulaw": "audio/basic",
-                "alaw": "audio/x-alaw-basic", "opus": "audio/opus"}[self.codec]  # fmt: skip
+        return {
+            "mp3": "audio/mpeg",
+            "pcm": "audio/pcm",
+            "wav": "audio/wav",
+            "ulaw": "audio/basic",
+            "alaw": "audio/x-alaw-basic",
+            "opus": "audio/opus",
+        }[self.codec]
 
     def __str__(self) -> str:
         return self.name

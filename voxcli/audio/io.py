@@ -56,8 +56,9 @@ def probe(path: Path) -> AudioInfo:
                 frames = sum(len(block) for block in f.blocks(65536, dtype="float32"))
             info = AudioInfo(frames, f.samplerate, f.channels, f.format)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise InputError(f"cannot decode {path}: not a supported audio file",
-                         hint=_HINT_DECODE) from exc  # fmt: skip
+        raise InputError(
+            f"cannot decode {path}: not a supported audio file", hint=_HINT_DECODE
+        ) from exc
     if info.frames == 0:
         raise InputError(f"{path} holds no audio (0 samples)", hint="choose a non-empty file")
     return info
@@ -210,8 +211,16 @@ def open_writer(
         return sf.SoundFile(target, "w", rate, 1, subtype="PCM_16", format="FLAC")
     if container == "mp3":
         level = _mp3_level(bitrate_kbps or 128)
-        return sf.SoundFile(target, "w", rate, 1, subtype="MPEG_LAYER_III", format="MP3",
-                            bitrate_mode="CONSTANT", compression_level=level)  # fmt: skip
+        return sf.SoundFile(
+            target,
+            "w",
+            rate,
+            1,
+            subtype="MPEG_LAYER_III",
+            format="MP3",
+            bitrate_mode="CONSTANT",
+            compression_level=level,
+        )
     if container == "opus":
         return sf.SoundFile(target, "w", 48000, 1, subtype="OPUS", format="OGG")
     raise ValueError(f"no incremental writer for {container!r}")

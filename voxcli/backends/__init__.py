@@ -18,8 +18,18 @@ if TYPE_CHECKING:
 BUILTIN = ("elevenlabs", "local")
 
 
-def create(name: str, config: Config, *, reporter: Reporter | None = None) -> Backend:
-    """Build the backend called `name` from `config` (see `voxcli.config.load`)."""
+def create(
+    name: str,
+    config: Config,
+    *,
+    reporter: Reporter | None = None,
+    quality: str = "default",
+    strength: float | None = None,
+) -> Backend:
+    """Build the backend called `name` from `config` (see `voxcli.config.load`).
+
+    `quality` and `strength` tune the local engine; the elevenlabs backend ignores them.
+    """
     from voxcli import config as cfg
 
     if name == "elevenlabs":
@@ -36,7 +46,7 @@ def create(name: str, config: Config, *, reporter: Reporter | None = None) -> Ba
     if name == "local":
         from voxcli.backends.local import LocalBackend
 
-        return LocalBackend(data_dir=cfg.data_dir())
+        return LocalBackend(data_dir=cfg.data_dir(), quality=quality, strength=strength)
     raise ConfigError(
         f"unknown backend {name!r}", hint=f"use --backend with one of: {', '.join(BUILTIN)}"
     )
