@@ -1,0 +1,147 @@
+"""Where results go: a file written through a temporary file and a rename, or stdout.
+
+An interrupted or failed run never leaves a file that looks finished, and never replaces a file
+the user did not ask to replace: the final rename is a hard link (which fails if the name exists)
+unless overwriting was asked for. Standard output is spooled when the writer needs to seek (WAV
+and FLAC headers, MP3 and Ogg encoders) and written through directly for raw streams.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, Self
+
+from voxcli.errors import InputError, OutputExistsError
+
+
+class Existing(enum.Enum):
+    """What to do when the output file already exists."""
+
+    REFUSE = "refuse"
+    """Fail with `OutputExistsError` (exit 4): the default."""
+    SKIP = "skip"
+    """Do nothing and succeed (`--no-overwrite/-n`)."""
+    OVERWRITE = "overwrite"
+    """Replace it (`--overwrite/-y`)."""
+
+
+def should_skip(path: Path | None, existing: Existing) -> bool:
+    """Check the output before any work: True to skip, `OutputExistsError` to refuse.
+
+    Called before uploading anything, so a refusal costs nothing.
+    """
+    if path is None or not path.exists():
+        return False
+    if path.is_dir():
+        raise InputError(f"{path} is a directory", hint="give a file name with -o")
+    if existing is Existing.SKIP:
+        return True
+    if existing is Existing.REFUSE:
+        raise OutputExistsError(
+            f"{path} already exists",
+            hint="pass --overwrite (-y) to replace it, --no-overwrite (-n) to skip, or choose -o",
+        )
+    return False
+
+
+class Destination:
+    """A binary output, committed only on success.
+
+    ``path=None`` means standard output. Use as a context manager: `file` is where to write;
+    call `commit()` when the result is complete. Leaving the block without `commit()` (an error,
+    Ctrl-C) deletes the temporary file and writes nothing to stdout that was spooled.
+    """
+
+    def __init__(self, path: Path | None, *, existing: Existing, seekable: bool = True) -> None:
+        self.path = path
+        self.existing = existing
+        self._seekable = seekable
+        self._tmp: Path | None = None
+        self._file: BinaryIO | None = None
+        self._committed = False
+
+    @property
+    def file(self) -> BinaryIO:
+        """The file to write the result into."""
+        assert self._file is not None, "use Destination as a context manager"
+        return self._file
+
+    def __enter__(self) -> Self:
+        if self.path is None:
+            if self._seekable:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in commit/__exit__
+            else:
+                self._file = sys.stdout.buffer
+            return self
+        directory = self.path.parent
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
+        except FileNotFoundError as exc:
+            raise InputError(
+                f"cannot write {self.path}: the folder {directory} does not exist",
+                hint="create the folder first or choose another -o",
+            ) from exc
+        except PermissionError as exc:
+            raise InputError(
+                f"cannot write into {directory}: permission denied", hint="choose another -o"
+            ) from exc
+        self._tmp = Path(name)
+        self._file = os.fdopen(fd, "w+b")
+        return self
+
+    def commit(self) -> None:
+        """Publish the result: rename the temp file into place, or copy the spool to stdout."""
+        file = self.file
+        if self.path is None:
+            if self._seekable:
+                file.seek(0)
+                shutil.copyfileobj(file, sys.stdout.buffer)
+                file.close()
+            sys.stdout.buffer.flush()
+            self._committed = True
+            return
+        assert self._tmp is not None
+        file.flush()
+        os.fsync(file.fileno())
+        file.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self._tmp, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
+        if self.existing is Existing.OVERWRITE:
+            os.replace(self._tmp, self.path)
+        else:
+            try:
+                os.link(self._tmp, self.path)  # fails if the name appeared meanwhile: no clobbering
+            except FileExistsError as exc:
+                raise OutputExistsError(
+                    f"{self.path} appeared while converting; left it untouched",
+                    hint="pass --overwrite (-y) to replace it",
+                ) from exc
+            except OSError:
+                # Filesystems without hard links: check-then-rename is the best available.
+                if self.path.exists():
+                    raise OutputExistsError(f"{self.path} already exists") from None
+                os.replace(self._tmp, self.path)
+            else:
+                self._tmp.unlink()
+        self._tmp = None
+        self._committed = True
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._committed:
+            return
+        if self._file is not None and self._file is not sys.stdout.buffer:
+            self._file.close()
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)

@@ -1,0 +1,84 @@
+"""Rich renderings of core values: tables for voices, models, section plans and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from voxcli.backends.base import Model, Voice
+
+
+def clock(seconds: float) -> str:
+    """``h:mm:ss.s`` or ``m:ss.s``."""
+    minutes, secs = divmod(seconds, 60.0)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{secs:04.1f}" if hours else f"{minutes}:{secs:04.1f}"
+
+
+def voices_table(voices: Sequence[Voice]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("name", "id", "category", "gender", "accent", "age"):
+        table.add_column(column)
+    for voice in voices:
+        labels = voice.labels
+        table.add_row(
+            escape(voice.name),
+            voice.voice_id,
+            escape(voice.category),
+            escape(labels.get("gender", "")),
+            escape(labels.get("accent", "")),
+            escape(labels.get("age", "")),
+        )
+    return table
+
+
+def voice_details(voice: Voice) -> Table:
+    table = Table(box=None, pad_edge=False, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    rows: list[tuple[str, Any]] = [
+        ("name", voice.name),
+        ("id", voice.voice_id),
+        ("category", voice.category),
+        ("description", voice.description),
+    ]
+    rows += [(f"label {k}", v) for k, v in voice.labels.items()]
+    rows += list(voice.details.items())
+    for key, value in rows:
+        if value not in ("", None):
+            table.add_row(escape(str(key)), escape(str(value)))
+    return table
+
+
+def models_table(models: Sequence[Model]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("model", "name", "voice conversion", "languages"):
+        table.add_column(column)
+    for model in models:
+        langs = ", ".join(model.languages[:6]) + (" …" if len(model.languages) > 6 else "")
+        table.add_row(
+            model.model_id,
+            escape(model.name),
+            "[green]yes[/]" if model.can_do_voice_conversion else "no",
+            escape(langs),
+        )
+    return table
+
+
+def plan_table(plan: dict[str, Any]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("#", "start", "end", "length", "cut"):
+        table.add_column(column, justify="right" if column != "cut" else "left")
+    for section in plan["sections"]:
+        start, end = section["start_seconds"], section["end_seconds"]
+        table.add_row(
+            str(section["index"] + 1),
+            clock(start),
+            clock(end),
+            f"{end - start:.1f} s",
+            escape(str(section.get("cut", ""))),
+        )
+    return table

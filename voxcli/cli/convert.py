@@ -1,0 +1,120 @@
+"""`voxcli convert`: one recording into another voice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from voxcli.cli import _options as opt
+from voxcli.cli._console import reported_errors
+from voxcli.cli._convert_run import ConvertArgs, run_convert
+
+
+def convert(
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="Audio file to convert, or - to read it from stdin.", show_default=False
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Output file, or - for stdout [default: <stem>.<voice>.<ext> beside the input].",
+            rich_help_panel=opt.OUTPUT,
+        ),
+    ] = None,
+    voice: opt.Voice = None,
+    model: opt.Model = None,
+    output_format: opt.OutputFormatOpt = None,
+    seed: opt.Seed = None,
+    latency: opt.Latency = None,
+    input_format: opt.InputFormatOpt = opt.InputFormat.auto,
+    settings: opt.Settings = None,
+    expressive: opt.Expressive = False,
+    stability: opt.Stability = None,
+    similarity_boost: opt.SimilarityBoost = None,
+    style: opt.Style = None,
+    speaker_boost: opt.SpeakerBoost = None,
+    speed: opt.Speed = None,
+    remove_background_noise: opt.RemoveNoise = False,
+    no_logging: opt.NoLogging = False,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Use the streaming endpoint; write (and play) chunks as they arrive.",
+            rich_help_panel=opt.OUTPUT,
+        ),
+    ] = False,
+    play: Annotated[
+        bool,
+        typer.Option(
+            "--play",
+            help="Play the result (without -o: play only, write nothing).",
+            rich_help_panel=opt.OUTPUT,
+        ),
+    ] = False,
+    backend: opt.Backend = None,
+    base_url: opt.BaseUrl = None,
+    retries: opt.Retries = None,
+    jobs: opt.Jobs = None,
+    max_section: opt.MaxSection = 290.0,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the section plan and estimated credits; upload nothing.",
+            rich_help_panel=opt.LONG,
+        ),
+    ] = False,
+    no_cache: opt.NoCache = False,
+    quality: opt.QualityOpt = opt.Quality.default,
+    strength: opt.Strength = None,
+    overwrite: opt.Overwrite = None,
+    json_output: opt.Json = False,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Convert a recording into another voice.
+
+    Uses ElevenLabs speech-to-speech when an API key is configured, else the offline local engine.
+    Input longer than --max-section is split at pauses, converted in parallel and stitched back.
+    """
+    args = ConvertArgs(
+        input=input,
+        output=output,
+        voice=voice,
+        model=model,
+        output_format=output_format,
+        seed=seed,
+        latency=latency,
+        input_pcm=input_format is opt.InputFormat.pcm,
+        settings=settings,
+        expressive=expressive,
+        stability=stability,
+        similarity_boost=similarity_boost,
+        style=style,
+        speaker_boost=speaker_boost,
+        speed=speed,
+        remove_background_noise=remove_background_noise,
+        no_logging=no_logging,
+        stream=stream,
+        play=play,
+        backend=backend,
+        base_url=base_url,
+        retries=retries,
+        jobs=jobs,
+        max_section=max_section,
+        dry_run=dry_run,
+        no_cache=no_cache,
+        quality=quality.value,
+        strength=strength,
+        overwrite=overwrite,
+        json_output=json_output,
+        quiet=quiet,
+    )
+    with reported_errors():
+        run_convert(args)

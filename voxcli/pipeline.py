@@ -1,0 +1,278 @@
+"""One conversion, end to end: input audio -> one request or many sections -> the output.
+
+An input that fits in one request stays one request: the original file is uploaded as it is
+(or as raw 16 kHz PCM with `--input-format pcm`) and the answer is written in the requested
+format as received, without decoding and re-encoding (only a WAV/FLAC container is added around
+PCM). Longer input goes through `voxcli.sections` (plan -> concurrent sections -> stitch).
+
+When voxcli chose the output format itself (from `-o`'s extension) and the account's tier
+refuses it, the conversion falls back once to a format every tier may request, with a notice;
+a format the user pinned with `-f` fails instead (exit 5, with a suggestion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from voxcli.audio import io
+from voxcli.audio.formats import OutputFormat, OutputPlan, parse_format, tier_fallback
+from voxcli.backends.base import (
+    MAX_UPLOAD_BYTES,
+    AudioStream,
+    Backend,
+    ConvertRequest,
+    ConvertResult,
+    Upload,
+)
+from voxcli.errors import ServiceError, TierError
+from voxcli.progress import NullReporter, Reporter
+
+#: Models documented as able to convert voices (reference §1); others are checked with the service.
+VOICE_CONVERSION_MODELS = ("eleven_multilingual_sts_v2", "eleven_english_sts_v2")
+
+#: Receives converted audio as it becomes available (e.g. a player): samples and their rate.
+AudioCallback = Callable[[io.Samples, int], None]
+
+#: Formats the API is known to take as uploads without conversion; others are sent as FLAC.
+_UPLOADABLE = {
+    "WAV": "audio/wav",
+    "FLAC": "audio/flac",
+    "MP3": "audio/mpeg",
+    "OGG": "audio/ogg",
+    "AIFF": "audio/aiff",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run one conversion (everything except the request and the audio)."""
+
+    output: OutputPlan
+    input_pcm: bool = False
+    stream: bool = False
+    jobs: int = 2
+    max_section: float = 290.0
+    use_cache: bool = True
+
+
+@dataclass
+class Result:
+    """What one conversion did; `to_json` is the core of `convert --json`."""
+
+    output_format: str
+    duration_seconds: float
+    request_ids: list[str] = field(default_factory=list)
+    character_cost: int | None = None
+    long: Any = None
+    """The `LongResult` when the input went through sections, else None."""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "output_format": self.output_format,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "request_id": self.request_ids[0] if len(self.request_ids) == 1 else None,
+            "request_ids": self.request_ids,
+            "character_cost": self.character_cost,
+        }
+        if self.long is not None:
+            data["sections"] = self.long.to_json()
+        return data
+
+
+def check_model(backend: Backend, model_id: str) -> None:
+    """Refuse, before uploading, a model the service does not have or that cannot convert voices."""
+    if model_id in VOICE_CONVERSION_MODELS:
+        return
+    models = backend.models()
+    able = [m.model_id for m in models if m.can_do_voice_conversion]
+    for model in models:
+        if model.model_id == model_id:
+            if model.can_do_voice_conversion:
+                return
+            raise ServiceError(
+                f"model {model_id} cannot do voice conversion",
+                hint=f"use one of: {', '.join(able)}",
+            )
+    raise ServiceError(f"unknown model {model_id!r}", hint=f"use one of: {', '.join(able)}")
+
+
+def make_upload(path: Path, info: io.AudioInfo, *, input_pcm: bool) -> Upload:
+    """The audio part for a whole-file request.
+
+    The original bytes go up untouched when the API takes the format and they are under
+    50 MB; otherwise the audio is sent as mono FLAC. `input_pcm` sends raw 16 kHz PCM instead.
+    """
+    if input_pcm:
+        samples, rate = io.read(path)
+        pcm = io.to_pcm16(io.resample(samples, rate, 16000))
+        return Upload(
+            pcm, "audio.pcm", "application/octet-stream", info.duration_seconds, "pcm_s16le_16"
+        )
+    content_type = _UPLOADABLE.get(info.format)
+    if content_type and path.stat().st_size < MAX_UPLOAD_BYTES:
+        suffix = info.format.lower()
+        return Upload(path.read_bytes(), f"audio.{suffix}", content_type, info.duration_seconds)
+    samples, rate = io.read(path)
+    return Upload(io.encode_flac(samples, rate), "audio.flac", "audio/flac", info.duration_seconds)
+
+
+def convert(
+    source: Path,
+    info: io.AudioInfo,
+    backend: Backend,
+    request: ConvertRequest,
+    options: Options,
+    target: BinaryIO,
+    *,
+    reporter: Reporter | None = None,
+    on_audio: AudioCallback | None = None,
+) -> Result:
+    """Convert `source` into `target` (a binary file) and say what was done."""
+    reporter = reporter or NullReporter()
+    if info.duration_seconds <= options.max_section:
+        return _convert_single(source, info, backend, request, options, target, reporter, on_audio)
+    from voxcli import cache as section_cache
+    from voxcli import sections
+
+    plan = sections.make_plan(
+        source, info, max_section=options.max_section, input_pcm=options.input_pcm
+    )
+    long = sections.convert_long(
+        source,
+        info,
+        plan,
+        backend,
+        request,
+        options.output,
+        target,
+        jobs=options.jobs,
+        input_pcm=options.input_pcm,
+        cache=section_cache.SectionCache() if options.use_cache else None,
+        reporter=reporter,
+        stream=options.stream,
+        on_audio=on_audio,
+    )
+    return Result(
+        output_format=options.output.request.name,
+        duration_seconds=info.duration_seconds,
+        request_ids=list(long.request_ids),
+        character_cost=long.character_cost,
+        long=long,
+    )
+
+
+def _convert_single(
+    source: Path,
+    info: io.AudioInfo,
+    backend: Backend,
+    request: ConvertRequest,
+    options: Options,
+    target: BinaryIO,
+    reporter: Reporter,
+    on_audio: AudioCallback | None,
+) -> Result:
+    upload = make_upload(source, info, input_pcm=options.input_pcm)
+    upload.check_limits()
+    fmt = options.output.request
+    while True:
+        attempt = replace(request, output_format=fmt.name)
+        try:
+            if options.stream:
+                with backend.convert_stream(upload, attempt) as stream:
+                    _write_stream(stream, fmt, options.output.container, target, on_audio)
+                    request_id, cost = stream.request_id, stream.character_cost
+            else:
+                result = backend.convert(upload, attempt)
+                _write_whole(result, fmt, options.output.container, target, on_audio)
+                request_id, cost = result.request_id, result.character_cost
+        except TierError:
+            if options.output.pinned or fmt.name != options.output.request.name:
+                raise
+            fallback = parse_format(tier_fallback(fmt.name, streaming=options.stream))
+            reporter.notice(
+                f"{fmt.name} needs a higher subscription tier; using {fallback.name} instead"
+            )
+            fmt = fallback
+            continue
+        return Result(fmt.name, info.duration_seconds, [request_id] if request_id else [], cost)
+
+
+def _pcm16(data: bytes, fmt: OutputFormat) -> tuple[np.ndarray, int]:
+    """The 16-bit samples of a ``pcm_*`` or ``wav_*`` body, without any float round trip."""
+    if fmt.codec == "pcm":
+        usable = len(data) - len(data) % 2
+        return np.frombuffer(data[:usable], dtype="<i2"), fmt.sample_rate
+    import io as stdio
+
+    import soundfile as sf
+
+    samples, rate = sf.read(stdio.BytesIO(data), dtype="int16", always_2d=True)
+    return samples[:, 0].copy(), int(rate)
+
+
+def _write_whole(
+    result: ConvertResult,
+    fmt: OutputFormat,
+    container: str,
+    target: BinaryIO,
+    on_audio: AudioCallback | None,
+) -> None:
+    if container == "asis":
+        target.write(result.audio)
+    else:
+        samples, rate = _pcm16(result.audio, fmt)
+        with io.open_writer(target, rate, container) as writer:
+            writer.write(samples)
+    if on_audio is not None:
+        on_audio(*io.decode(result.audio, fmt))
+
+
+def _write_stream(
+    stream: AudioStream,
+    fmt: OutputFormat,
+    container: str,
+    target: BinaryIO,
+    on_audio: AudioCallback | None,
+) -> None:
+    """Write chunks as they arrive; raw formats are also played as they arrive."""
+    if container != "asis":  # a WAV/FLAC container around a pcm_* stream
+        with io.open_writer(target, fmt.sample_rate, container) as writer:
+            for samples in _pcm_chunks(stream):
+                writer.write(samples)
+                if on_audio is not None:
+                    on_audio(samples.astype(np.float32) / 32768.0, fmt.sample_rate)
+        return
+    received = bytearray()
+    carry = b""
+    for chunk in stream:
+        target.write(chunk)
+        target.flush()
+        if on_audio is None:
+            continue
+        if fmt.is_raw:
+            data = carry + chunk
+            usable = len(data) - (len(data) % 2 if fmt.codec == "pcm" else 0)
+            carry = data[usable:]
+            if usable:
+                on_audio(*io.decode(data[:usable], fmt))
+        else:
+            received += chunk
+    if on_audio is not None and received:
+        # NOTE: libsndfile cannot decode MP3/Ogg from a growing, unseekable stream, so
+        # compressed formats play once the stream has arrived; raw formats play live.
+        on_audio(*io.decode(bytes(received), fmt))
+
+
+def _pcm_chunks(stream: AudioStream) -> Iterator[np.ndarray]:
+    carry = b""
+    for chunk in stream:
+        data = carry + chunk
+        usable = len(data) - len(data) % 2
+        carry = data[usable:]
+        if usable:
+            yield np.frombuffer(data[:usable], dtype="<i2")
