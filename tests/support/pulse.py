@@ -1,0 +1,87 @@
+"""A real PulseAudio server with a null sink, started by the tests (no mocks for devices).
+
+Audio played to the default device lands in the null sink; `record()` captures the sink's
+monitor with `parecord`, so a test can hear what voxcli played. Programs find this server
+through `env` (XDG_RUNTIME_DIR and PULSE_SERVER), so run them as subprocesses with it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SINK = "voxcli_test"
+
+
+@dataclass
+class PulseServer:
+    """A running PulseAudio daemon with one null sink as the default output."""
+
+    runtime_dir: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["XDG_RUNTIME_DIR"] = str(self.runtime_dir)
+        env["PULSE_SERVER"] = f"unix:{self.runtime_dir / 'pulse' / 'native'}"
+        return env
+
+    @contextmanager
+    def record(self, path: Path, *, rate: int = 16000) -> Iterator[Path]:
+        """Record the null sink's monitor into the WAV file `path` while the block runs."""
+        recorder = subprocess.Popen(
+            ["parecord", f"--device={SINK}.monitor", "--file-format=wav", "--channels=1",
+             f"--rate={rate}", str(path)],
+            env=self.env,
+        )  # fmt: skip
+        time.sleep(0.3)  # let the stream connect before anything plays
+        try:
+            yield path
+        finally:
+            time.sleep(0.3)
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(timeout=10)
+
+
+def available() -> bool:
+    """True when the pulseaudio and parecord programs are installed."""
+    return shutil.which("pulseaudio") is not None and shutil.which("parecord") is not None
+
+
+@contextmanager
+def pulse_server(runtime_dir: Path) -> Iterator[PulseServer]:
+    """Start PulseAudio (no config files, a null sink only) and stop it afterwards."""
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime_dir), HOME=str(runtime_dir))
+    process = subprocess.Popen(
+        ["pulseaudio", "--daemonize=no", "-n", "--exit-idle-time=-1", "--log-level=error",
+         f"--load=module-null-sink sink_name={SINK}", "--load=module-native-protocol-unix",
+         "--disable-shm=yes"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    server = PulseServer(runtime_dir, process)
+    socket = runtime_dir / "pulse" / "native"
+    deadline = time.monotonic() + 10
+    while not socket.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"pulseaudio did not start: {stderr}")
+        time.sleep(0.05)
+    subprocess.run(["pactl", "set-default-sink", SINK], env=server.env, check=True)
+    try:
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
