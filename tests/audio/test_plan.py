@@ -16,12 +16,13 @@ from voxcli.audio.plan import (
     EnergyProfile,
     Plan,
     energy_profile,
+    hop_frames,
     plan_sections,
     profile_from_samples,
 )
 from voxcli.errors import InputError
 
-RATES = (8000, 16000, 22050, 44100, 48000)
+RATES = (8000, 11025, 16000, 22050, 44100, 48000, 12347)
 
 
 def check_invariants(plan: Plan, max_section: float) -> None:
@@ -49,7 +50,7 @@ def profiles(draw: st.DrawFn) -> EnergyProfile:
     rate = draw(st.sampled_from(RATES))
     seconds = draw(st.floats(0.5, 1500.0))
     frames = int(seconds * rate)
-    hop = round(rate / 100)
+    hop = hop_frames(rate)
     hops = -(-frames // hop)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     kind = draw(st.sampled_from(["speech", "flat", "silent", "random"]))
@@ -100,12 +101,12 @@ def test_a_plan_maps_to_any_output_rate_exactly(
     # Rounded half up, like soxr's output lengths.
     assert scaled.frames == (2 * plan.frames * rate + plan.sample_rate) // (2 * plan.sample_rate)
     assert scaled.sections[0].start == 0 and scaled.sections[-1].end == scaled.frames
-    exact = plan.sample_rate % 100 == 0 and rate % 100 == 0
+    exact = plan.sample_rate % 25 == 0 and rate % 50 == 0
     for a, b in zip(scaled.sections, scaled.sections[1:], strict=False):
         assert a.end == b.start
         assert abs(a.upload_end - b.upload_start - scaled.crossfade) <= (0 if exact else 1)
     if exact:
-        # Cuts on the 10 ms grid land on whole frames at every API rate: no rounding at all.
+        # Cuts on the hop grid land on whole frames at every API rate: no rounding at all.
         for s in plan.sections[:-1]:
             assert s.end * rate % plan.sample_rate == 0
 
@@ -202,8 +203,8 @@ def test_streaming_profile_matches_the_in_memory_one(tmp_path: Path) -> None:
     streamed = energy_profile(path)
     stored, _ = io.read(path)
     direct = profile_from_samples(stored, rate)
-    assert (streamed.hop, streamed.sample_rate, streamed.frames) == (220, rate, len(samples))
-    assert len(streamed.db) == len(direct.db) == -(-len(samples) // 220)
+    assert (streamed.hop, streamed.sample_rate, streamed.frames) == (441, rate, len(samples))
+    assert len(streamed.db) == len(direct.db) == -(-len(samples) // 441)
     np.testing.assert_allclose(streamed.db, direct.db, atol=1e-4)
 
 

@@ -1,7 +1,7 @@
 """Pause-aware section planning for input longer than one request.
 
 The service takes at most 300 s and under 50 MB per request, so long input is split into
-sections. `energy_profile` measures short-time energy (10 ms hops, in dB) while streaming the
+sections. `energy_profile` measures short-time energy (20 ms hops, in dB) while streaming the
 file from disk in blocks; `plan_sections` then cuts near each length limit at the best pause:
 
 * The threshold for "quiet" is relative to the file itself: between its noise floor (5th
@@ -15,9 +15,11 @@ file from disk in blocks; `plan_sections` then cuts near each length limit at th
 
 Every section carries its own span ``[start, end)`` (the spans tile the input exactly once) and
 its upload span, which adds half the crossfade on each inner side, so the stitcher can fade
-across the cut. The limit applies to the upload span. All indices are frames at the input rate;
-with 10 ms hops at rates divisible by 100 every cut lies on a 10 ms grid, which maps to whole
-frames at every output rate the API offers (`Plan.at_rate`).
+across the cut. The limit applies to the upload span. All indices are frames at the input rate.
+Cuts lie on the hop grid, and 20 ms is whole frames at every output rate the API offers
+(8000 ... 48000 are all multiples of 50; 10 ms is not whole at 22050 Hz), so `Plan.at_rate` maps
+cuts exactly: a converted section lines up with its neighbours to the sample, with no fractional
+offset to smear the crossfade.
 
 Pure and deterministic: no backend, no randomness; the only I/O is `energy_profile` reading.
 """
@@ -35,7 +37,6 @@ from voxcli.audio import io
 from voxcli.backends.base import MAX_UPLOAD_BYTES, MAX_UPLOAD_SECONDS
 from voxcli.errors import InputError
 
-HOP_SECONDS = 0.01
 _FLOOR_DB = -100.0
 #: Header, padding and encoder overhead left free below the upload size limit.
 _UPLOAD_MARGIN_BYTES = 1_000_000
@@ -47,14 +48,23 @@ class EnergyProfile:
 
     db: NDArray[np.float32]
     hop: int
-    """Frames per energy value (10 ms at `sample_rate`)."""
+    """Frames per energy value (20 ms at `sample_rate`, see `hop_frames`)."""
     sample_rate: int
     frames: int
     """Length of the input in frames."""
 
 
-def _hop(sample_rate: int) -> int:
-    return max(1, round(sample_rate * HOP_SECONDS))
+def hop_frames(sample_rate: int) -> int:
+    """Frames per energy hop (the cut grid): 20 ms, or 40 ms when 20 ms is not whole frames.
+
+    Every API rate (8000 ... 48000) is a multiple of 50, so a 1/50 or 1/25 s step at the input
+    rate is also a whole number of frames at the output rate. Other input rates (rare) get the
+    nearest whole number of frames to 20 ms, and `Plan.at_rate` rounds.
+    """
+    for per_second in (50, 25):
+        if sample_rate % per_second == 0:
+            return sample_rate // per_second
+    return max(1, round(sample_rate / 50))
 
 
 def _frame_db(samples: NDArray[np.float32], hop: int) -> NDArray[np.float32]:
@@ -70,17 +80,17 @@ def _frame_db(samples: NDArray[np.float32], hop: int) -> NDArray[np.float32]:
 
 def profile_from_samples(samples: NDArray[np.float32], sample_rate: int) -> EnergyProfile:
     """The energy profile of samples already in memory (tests, short input)."""
-    hop = _hop(sample_rate)
+    hop = hop_frames(sample_rate)
     return EnergyProfile(_frame_db(samples, hop), hop, sample_rate, len(samples))
 
 
 def energy_profile(path: Path) -> EnergyProfile:
-    """Stream `path` from disk in blocks and return its energy profile (~400 KB per hour)."""
+    """Stream `path` from disk in blocks and return its energy profile (~200 KB per hour)."""
     info = io.probe(path)
-    hop = _hop(info.sample_rate)
+    hop = hop_frames(info.sample_rate)
     parts: list[NDArray[np.float32]] = []
     frames = 0
-    # Blocks are whole hops (10 s), so only the file's last block can end in a partial hop.
+    # Blocks are 1000 whole hops, so only the file's last block can end in a partial hop.
     for block in io.blocks(path, hop * 1000):
         parts.append(_frame_db(block, hop))
         frames += len(block)
@@ -242,9 +252,11 @@ def plan_sections(
         return Plan(rate, n, 2 * half, limit, (Section(0, 0, n, 0, n),), threshold, noise, speech)
     db = profile.db.astype(np.float64)
     power = 10.0 ** (db / 10.0)
-    # Smooth over 50 ms so one noisy hop does not split a pause.
-    smooth_db = 10.0 * np.log10(_moving_mean(power, 5)[: len(db)] + 1e-30)
-    min_hops = max(1, round(min_pause / HOP_SECONDS))
+    hop_seconds = hop / rate
+    # Smooth over ~50 ms so one noisy hop does not split a pause.
+    smoothed = _moving_mean(power, max(1, round(0.05 / hop_seconds)))[: len(db)]
+    smooth_db = 10.0 * np.log10(smoothed + 1e-30)
+    min_hops = max(1, round(min_pause / hop_seconds))
     pauses = _pauses(smooth_db < threshold, min_hops)
     # Energy across a whole crossfade centred on each hop boundary (for forced cuts).
     fade_db = 10.0 * np.log10(_moving_mean(power, 2 * half // hop) + 1e-30)
@@ -268,7 +280,7 @@ def plan_sections(
             cut = lo + int(np.argmin(fade_db[lo : hi + 1]))
         end = cut * hop
         sections.append(Section(len(sections), start, end, upload_start, end + half,
-                                forced, pause_hops * HOP_SECONDS))  # fmt: skip
+                                forced, pause_hops * hop_seconds))  # fmt: skip
         start = end
     return Plan(rate, n, 2 * half, limit, tuple(sections), threshold, noise, speech)
 
