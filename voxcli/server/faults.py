@@ -1,0 +1,112 @@
+"""The server's test knobs: injected error answers, cut streams and the concurrency gate.
+
+Everything here is thread-safe: the server answers each connection on its own thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from voxcli.server.errors import ApiError, Shape, default_code
+
+
+@dataclass
+class Fault:
+    """An error answer to give instead of the real one, `times` times."""
+
+    status: int
+    code: str
+    times: int
+    shape: Shape
+    headers: Mapping[str, str]
+    message: str | None = None
+    path: str | None = None
+    """Only requests whose path contains this; any request when `None`."""
+
+    def error(self) -> ApiError:
+        legacy = (
+            "too_many_concurrent_requests" if self.code == "concurrent_limit_exceeded" else None
+        )
+        return ApiError(
+            self.status,
+            self.code,
+            self.message,
+            shape=self.shape,
+            headers=self.headers,
+            legacy_status=legacy,
+        )
+
+
+class FaultQueue:
+    """Faults waiting for the next matching requests, in the order they were added."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._cuts: list[int] = []
+
+    def add(
+        self,
+        status: int,
+        code: str | None,
+        *,
+        times: int,
+        shape: Shape,
+        headers: Mapping[str, str] | None,
+        message: str | None,
+        path: str | None,
+    ) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        fault = Fault(
+            status, code or default_code(status), times, shape, dict(headers or {}), message, path
+        )
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, path: str) -> ApiError | None:
+        """The error for a request to `path`, if a fault is waiting for it (uses one up)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.path is None or fault.path in path:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault.error()
+        return None
+
+    def add_cut(self, after_chunks: int, times: int) -> None:
+        with self._lock:
+            self._cuts.extend([after_chunks] * times)
+
+    def take_cut(self) -> int | None:
+        """How many chunks the next streamed answer may send before the connection drops."""
+        with self._lock:
+            return self._cuts.pop(0) if self._cuts else None
+
+
+class ConcurrencyGate:
+    """Counts conversions in flight and refuses those beyond a limit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def enter(self, limit: int | None) -> int | None:
+        """Count one more conversion and return the new count; `None` (not counted) if full."""
+        with self._lock:
+            if limit is not None and self._in_flight >= limit:
+                return None
+            self._in_flight += 1
+            return self._in_flight
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
