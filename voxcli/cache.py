@@ -1,0 +1,135 @@
+"""The cache of converted sections, so an interrupted long conversion resumes where it stopped.
+
+An entry is keyed by the SHA-256 of everything that determines the result: the exact bytes
+uploaded, `ConvertRequest.cache_fields()` (voice, model, seed, settings, ...), the output format
+actually requested, and the backend's name and identity (its base URL). Its value is the
+response body plus a little metadata (format, request id, character cost).
+
+Each entry is one file, ``<root>/<key[:2]>/<key>.section``: a header line, a JSON line, then the
+body. It is written to a temporary file in the same folder and renamed into place, so readers
+see a whole entry or none, and concurrent writers of the same key cannot mix their parts.
+A damaged entry is treated as missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voxcli.backends.base import ConvertRequest, Upload
+
+_MAGIC = b"voxcli-section 1\n"
+_SUFFIX = ".section"
+
+
+@dataclass(frozen=True)
+class CachedSection:
+    """One cached response."""
+
+    audio: bytes
+    output_format: str
+    request_id: str | None = None
+    character_cost: int | None = None
+
+
+def section_key(
+    upload: Upload, request: ConvertRequest, *, output_format: str, backend: str, identity: str
+) -> str:
+    """The cache key for converting `upload` with `request` into `output_format`."""
+    fields = request.cache_fields()
+    fields["output_format"] = output_format
+    described = {
+        "request": fields,
+        "backend": backend,
+        "identity": identity,
+        "file_format": upload.file_format,
+        "content_type": upload.content_type,
+    }
+    digest = hashlib.sha256()
+    digest.update(json.dumps(described, sort_keys=True).encode())
+    digest.update(b"\0")
+    digest.update(upload.data)
+    return digest.hexdigest()
+
+
+class SectionCache:
+    """Finished sections on disk. `root` defaults to ``cache_dir() / "sections"``."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        if root is None:
+            from voxcli.config import cache_dir
+
+            root = cache_dir() / "sections"
+        self.root = root
+
+    def path(self) -> Path:
+        """The folder holding the entries (it may not exist yet)."""
+        return self.root
+
+    def _file(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}{_SUFFIX}"
+
+    def get(self, key: str) -> CachedSection | None:
+        """The entry for `key`, or None when there is none (or it is damaged)."""
+        try:
+            data = self._file(key).read_bytes()
+        except OSError:
+            return None
+        if not data.startswith(_MAGIC):
+            return None
+        meta_end = data.find(b"\n", len(_MAGIC))
+        try:
+            meta: dict[str, Any] = json.loads(data[len(_MAGIC) : meta_end])
+            audio = data[meta_end + 1 :]
+            if meta_end < 0 or len(audio) != meta["bytes"]:
+                return None
+            return CachedSection(
+                audio, meta["output_format"], meta.get("request_id"), meta.get("character_cost")
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, entry: CachedSection) -> None:
+        """Store `entry` under `key` atomically (temporary file + rename)."""
+        meta = {
+            "bytes": len(entry.audio),
+            "output_format": entry.output_format,
+            "request_id": entry.request_id,
+            "character_cost": entry.character_cost,
+        }
+        final = self._file(key)
+        # Private like the rest of the cache: responses are the user's (converted) voice.
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        final.parent.mkdir(exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=final.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_MAGIC + json.dumps(meta).encode() + b"\n")
+                f.write(entry.audio)
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def clear(self) -> tuple[int, int]:
+        """Delete every entry (and stray temporary files); return ``(files, bytes)`` removed."""
+        files = size = 0
+        if not self.root.is_dir():
+            return 0, 0
+        for path in sorted(self.root.rglob("*"), reverse=True):
+            if path.is_dir():
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+                continue
+            with contextlib.suppress(OSError):
+                length = path.stat().st_size
+                path.unlink()
+                files, size = files + 1, size + length
+        return files, size
