@@ -47,6 +47,8 @@ class VoxError(Exception):
     """A failure we expect and explain to the user without a traceback."""
 
     exit_status: ClassVar[ExitStatus] = ExitStatus.ERROR
+    request_id: str | None = None
+    """The service's id for the failed request, when it gave one (for support and `--json`)."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

@@ -1,0 +1,108 @@
+"""The ElevenLabs voice and model JSON, and the 10-minute on-disk cache of the voice list.
+
+Listing every voice takes one request per 100 voices, and `voxcli convert --voice NAME` needs
+the list to resolve a name, so it is kept as JSON under the cache dir for `TTL_SECONDS`. The file
+name holds a hash of the base URL and key (one file per account and server), never the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from voxcli.backends.base import Model, Voice
+
+TTL_SECONDS = 600.0
+
+#: `VoiceResponseModel` fields kept in `Voice.details` (shown by `voxcli voices show`).
+_DETAILS = (
+    "preview_url",
+    "settings",
+    "available_for_tiers",
+    "high_quality_base_model_ids",
+    "verified_languages",
+    "is_owner",
+    "created_at_unix",
+)
+
+
+def is_voice(item: object) -> bool:
+    """True for a JSON object that has a string ``voice_id``."""
+    return isinstance(item, dict) and isinstance(item.get("voice_id"), str)
+
+
+def voice_from_json(data: Mapping[str, Any]) -> Voice:
+    """A `Voice` from a `VoiceResponseModel` (check `is_voice` first)."""
+    labels = data.get("labels") if isinstance(data.get("labels"), dict) else {}
+    return Voice(
+        voice_id=data["voice_id"],
+        name=str(data.get("name") or ""),
+        category=str(data.get("category") or ""),
+        labels={str(k): str(v) for k, v in (labels or {}).items()},
+        description=str(data.get("description") or ""),
+        details={k: data[k] for k in _DETAILS if data.get(k) not in (None, [], {})},
+    )
+
+
+def model_from_json(data: Mapping[str, Any]) -> Model:
+    """A `Model` from a `ModelResponseModel` (which must have a ``model_id``)."""
+    languages = [
+        lang.get("language_id") for lang in data.get("languages") or [] if isinstance(lang, dict)
+    ]
+    return Model(
+        model_id=str(data["model_id"]),
+        name=str(data.get("name") or data["model_id"]),
+        can_do_voice_conversion=bool(data.get("can_do_voice_conversion")),
+        description=str(data.get("description") or ""),
+        languages=tuple(str(code) for code in languages if code),
+    )
+
+
+class VoiceCache:
+    """The cached voice list of one account on one server (`None` dir: no caching)."""
+
+    def __init__(self, cache_dir: Path | None, base_url: str, api_key: str | None) -> None:
+        self.lock = threading.RLock()
+        """Held while fetching, so parallel callers make one set of requests."""
+        self.path: Path | None = None
+        if cache_dir is not None:
+            digest = hashlib.sha256(f"{base_url}\0{api_key or ''}".encode()).hexdigest()
+            self.path = cache_dir / f"voices-{digest[:16]}.json"
+
+    def load(self) -> list[Voice] | None:
+        """The cached voices, or `None` when missing, older than `TTL_SECONDS`, or damaged."""
+        if self.path is None:
+            return None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            age = time.time() - float(data["fetched_at"])
+            if not 0 <= age <= TTL_SECONDS:
+                return None
+            return [Voice(**item) for item in data["voices"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store(self, voices: list[Voice]) -> None:
+        """Write the list atomically; a cache that cannot be written is silently skipped."""
+        if self.path is None:
+            return
+        data = {"fetched_at": time.time(), "voices": [v.to_json() for v in voices]}
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def forget(self) -> None:
+        """Drop the cached list (after a voice was added or removed)."""
+        if self.path is not None:
+            with self.lock:
+                self.path.unlink(missing_ok=True)

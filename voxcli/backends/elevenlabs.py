@@ -1,0 +1,319 @@
+"""The `elevenlabs` backend: the ElevenLabs speech-to-speech API over httpx.
+
+One `httpx.Client` per backend (one connection pool, shared by the pipeline's worker threads).
+Conversions go to ``POST /v1/voice-changer/{voice_id}[/stream]``, the path the current official
+SDK uses (reference §12). Every request goes through one `voxcli.backends.retry.Sender` (what is
+retried and how long it waits are documented there) and every conversion holds a slot of
+`limiter`, whose limit drops to the plan's concurrency as soon as the service reveals it.
+
+Timeouts: connect 10 s; read, write and pool ``base_timeout + 2 x the upload's duration``
+(60 s + 2x). The service converts faster than real time, so 2x covers processing plus a slow
+upload of a 290 s section (640 s), while a stalled connection still fails within a minute or so.
+
+Redirects are not followed: httpx would forward the ``xi-api-key`` header to wherever a redirect
+points.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from voxcli import __version__
+from voxcli.backends._http import KEY_HINT, check_key_transport, http_errors
+from voxcli.backends._voices import VoiceCache, is_voice, model_from_json, voice_from_json
+from voxcli.backends.base import (
+    AudioStream,
+    Backend,
+    ConvertRequest,
+    ConvertResult,
+    Model,
+    Upload,
+    Voice,
+)
+from voxcli.backends.retry import Answer, Backoff, Limiter, Sender
+from voxcli.config import DEFAULT_BASE_URL
+from voxcli.errors import AuthError, ConfigError, InputError, ServiceError
+from voxcli.progress import NullReporter, Reporter
+
+PAGE_SIZE = 100
+
+
+class ElevenLabsBackend(Backend):
+    """The ElevenLabs HTTP API (or anything speaking it, such as `voxcli serve`)."""
+
+    name = "elevenlabs"
+    base_timeout = 60.0
+    """Seconds allowed for a response beyond 2 s per second of uploaded audio."""
+    connect_timeout = 10.0
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str = DEFAULT_BASE_URL,
+        retries: int = 5,
+        backoff: float = 1.0,
+        cache_dir: Path | None = None,
+        reporter: Reporter | None = None,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if retries < 1:
+            raise ConfigError(f"retries must be at least 1, not {retries}", hint="use --retries 1")
+        try:
+            self._url = httpx.URL(base_url.rstrip("/"))
+        except httpx.InvalidURL as exc:
+            hint = "e.g. --base-url " + DEFAULT_BASE_URL
+            raise ConfigError(f"invalid base URL {base_url!r}", hint=hint) from exc
+        if self._url.scheme not in ("http", "https") or not self._url.host:
+            raise ConfigError(
+                f"invalid base URL {base_url!r}: expected http(s)://host[:port]",
+                hint="e.g. --base-url " + DEFAULT_BASE_URL,
+            )
+        self.base_url = str(self._url)
+        self._api_key = api_key or None
+        self.retries = retries
+        self._own_client = client is None
+        self.limiter = Limiter()
+        """Every conversion holds a slot; the limit drops to the plan's concurrency."""
+        self._sender = Sender(
+            client
+            or httpx.Client(
+                timeout=httpx.Timeout(self.base_timeout, connect=self.connect_timeout),
+                follow_redirects=False,
+            ),
+            attempts=retries,
+            backoff=Backoff(base=backoff),
+            limiter=self.limiter,
+            reporter=reporter or NullReporter(),
+            sleep=sleep,
+            secret=self._api_key,
+        )
+        self._voices = VoiceCache(cache_dir, self.base_url, self._api_key)
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """Conversions allowed at once, as learned from the service (`None`: not known yet)."""
+        return self.limiter.limit
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"user-agent": f"voxcli/{__version__}"}
+        if self._api_key:
+            check_key_transport(self._url)
+            headers["xi-api-key"] = self._api_key
+        elif self._url.host.endswith("elevenlabs.io"):
+            raise AuthError("no ElevenLabs API key is set", hint=KEY_HINT)
+        return headers
+
+    def _build(
+        self, method: str, path: str, *, timeout: httpx.Timeout | None = None, **kwargs: Any
+    ) -> Callable[[], httpx.Request]:
+        url = f"{self.base_url}{path}"
+        extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        return lambda: self._sender.client.build_request(
+            method, url, headers=self._headers(), **extra, **kwargs
+        )
+
+    def _json(self, action: str, path: str, params: Mapping[str, str] | None = None) -> Any:
+        response = self._sender.send(action, self._build("GET", path, params=params)).response
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServiceError(
+                f"{action}: the answer is not JSON",
+                hint="check that --base-url points at the ElevenLabs API",
+            ) from exc
+
+    # -- conversion ----------------------------------------------------------------------------
+
+    def _timeout(self, duration_seconds: float) -> httpx.Timeout:
+        return httpx.Timeout(
+            self.base_timeout + 2.0 * duration_seconds, connect=self.connect_timeout
+        )
+
+    def _convert_build(
+        self, upload: Upload, request: ConvertRequest, *, stream: bool
+    ) -> Callable[[], httpx.Request]:
+        upload.check_limits()
+        path = f"/v1/voice-changer/{quote(request.voice_id, safe='')}"
+        if stream:
+            path += "/stream"
+        params = {"output_format": request.output_format}
+        if not request.enable_logging:
+            params["enable_logging"] = "false"
+        if request.latency is not None:
+            params["optimize_streaming_latency"] = str(request.latency)
+        data = {"model_id": request.model_id}
+        if request.voice_settings is not None and not request.voice_settings.is_empty():
+            data["voice_settings"] = request.voice_settings.to_json()
+        if request.seed is not None:
+            data["seed"] = str(request.seed)
+        if request.remove_background_noise:
+            data["remove_background_noise"] = "true"
+        if upload.file_format == "pcm_s16le_16":
+            data["file_format"] = "pcm_s16le_16"
+        # The upload is in memory, so every attempt re-sends it whole.
+        files = {"audio": (upload.filename, upload.data, upload.content_type)}
+        return self._build(
+            "POST",
+            path,
+            params=params,
+            data=data,
+            files=files,
+            timeout=self._timeout(upload.duration_seconds),
+        )
+
+    def convert(self, upload: Upload, request: ConvertRequest) -> ConvertResult:
+        """Convert one upload with ``POST /v1/voice-changer/{voice_id}``."""
+        build = self._convert_build(upload, request, stream=False)
+        answer = self._sender.send(
+            "converting", build, limited=True, output_format=request.output_format
+        )
+        response = answer.response
+        return ConvertResult(
+            response.content,
+            request.output_format,
+            request_id=response.headers.get("request-id"),
+            character_cost=answer.header_int("character-cost"),
+        )
+
+    @contextmanager
+    def convert_stream(self, upload: Upload, request: ConvertRequest) -> Iterator[AudioStream]:
+        """Convert with ``POST .../stream``, yielding audio chunks as they arrive."""
+        build = self._convert_build(upload, request, stream=True)
+        answer = self._sender.send(
+            "converting (streaming)",
+            build,
+            limited=True,
+            stream=True,
+            output_format=request.output_format,
+        )
+        with answer.stack:
+            yield AudioStream(
+                self._chunks(answer),
+                output_format=request.output_format,
+                request_id=answer.response.headers.get("request-id"),
+                character_cost=answer.header_int("character-cost"),
+            )
+
+    def _chunks(self, answer: Answer) -> Iterator[bytes]:
+        if answer.first:
+            yield answer.first
+        assert answer.rest is not None
+        with http_errors("receiving streamed audio", secret=self._api_key):
+            for chunk in answer.rest:
+                if chunk:
+                    yield chunk
+
+    # -- voices and models ---------------------------------------------------------------------
+
+    def forget_voices(self) -> None:
+        """Drop the cached voice list, so the next `voices()` asks the service."""
+        self._voices.forget()
+
+    def voices(self) -> list[Voice]:
+        """All voices of the account (``GET /v2/voices``, every page), cached for 10 minutes."""
+        with self._voices.lock:
+            cached = self._voices.load()
+            if cached is not None:
+                return cached
+            voices: list[Voice] = []
+            params = {"page_size": str(PAGE_SIZE), "include_total_count": "false"}
+            seen: set[str] = set()
+            while True:
+                page = self._json("listing voices", "/v2/voices", params)
+                if not isinstance(page, dict):
+                    break
+                voices += [voice_from_json(v) for v in page.get("voices") or [] if is_voice(v)]
+                token = page.get("next_page_token")
+                if not page.get("has_more") or not token or token in seen:
+                    break
+                seen.add(token)  # a server repeating a token must not loop us forever
+                params = {**params, "next_page_token": str(token)}
+            self._voices.store(voices)
+            return voices
+
+    def voice(self, voice_id: str) -> Voice:
+        """One voice by id (``GET /v1/voices/{voice_id}``)."""
+        data = self._json(f"looking up voice {voice_id}", f"/v1/voices/{quote(voice_id, safe='')}")
+        if not is_voice(data):
+            raise ServiceError(
+                f"looking up voice {voice_id}: the answer has no voice_id",
+                hint="check that --base-url points at the ElevenLabs API",
+            )
+        return voice_from_json(data)
+
+    def models(self) -> list[Model]:
+        """The service's models (``GET /v1/models``)."""
+        data = self._json("listing models", "/v1/models")
+        items = data if isinstance(data, list) else []
+        return [model_from_json(i) for i in items if isinstance(i, dict) and "model_id" in i]
+
+    def add_voice(
+        self,
+        name: str,
+        samples: Sequence[Path],
+        *,
+        description: str = "",
+        labels: Mapping[str, str] | None = None,
+        remove_background_noise: bool = False,
+    ) -> Voice:
+        """Instant voice cloning (``POST /v1/voices/add``, one ``files`` part per sample).
+
+        Not idempotent: only answers that mean "not done" (429, 503) and connections that
+        never opened are retried, so a retry cannot create the voice twice.
+        """
+        if not samples:
+            raise InputError("a new voice needs at least one sample file", hint="pass SAMPLE...")
+        files = []
+        for path in samples:
+            try:
+                content = path.read_bytes()
+            except OSError as exc:
+                raise InputError(
+                    f"cannot read {path}: {exc.strerror or exc}", hint="check the sample path"
+                ) from exc
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            files.append(("files", (path.name, content, mime)))
+        data = {"name": name}
+        if description:
+            data["description"] = description
+        if labels:
+            data["labels"] = json.dumps(dict(labels))
+        if remove_background_noise:
+            data["remove_background_noise"] = "true"
+        build = self._build(
+            "POST", "/v1/voices/add", data=data, files=files, timeout=self._timeout(60.0)
+        )
+        response = self._sender.send(f"adding voice {name!r}", build, idempotent=False).response
+        self.forget_voices()
+        try:
+            voice_id = str(response.json()["voice_id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ServiceError(
+                f"adding voice {name!r}: the answer has no voice_id",
+                hint="run voxcli voices to see whether it was created",
+            ) from exc
+        return Voice(voice_id, name, "cloned", dict(labels or {}), description)
+
+    def remove_voice(self, voice_id: str) -> None:
+        """Delete a voice (``DELETE /v1/voices/{voice_id}``)."""
+        build = self._build("DELETE", f"/v1/voices/{quote(voice_id, safe='')}")
+        self._sender.send(f"removing voice {voice_id}", build)
+        self.forget_voices()
+
+    def close(self) -> None:
+        """Close the connection pool (unless the client was passed in)."""
+        if self._own_client:
+            self._sender.client.close()
