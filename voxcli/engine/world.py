@@ -1,0 +1,199 @@
+"""WORLD vocoder analysis and synthesis (pyworld), with F0 clean-up.
+
+`analyse` returns F0, the spectral envelope (CheapTrick) and the aperiodicity (D4C) of a mono
+signal at its own rate. Two F0 trackers are offered:
+
+- ``default``: Harvest at 5 ms frames. It is the accurate one and also the slow one: its cost
+  grows with the width of the F0 band searched, so a cheap DIO pass first finds the speaker's
+  range and Harvest searches only that band (about 2.2 octaves instead of 3.6).
+- ``fast``: DIO + StoneMask at 10 ms. DIO's voiced/unvoiced decision is its weak point (it
+  disagrees with Harvest on 20-25 % of frames), so voicing is decided again from D4C's
+  aperiodicity and isolated one-frame decisions are removed.
+
+Both are followed by `clean_f0`, which folds octave jumps back and removes spikes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.ndimage import median_filter
+
+from voxcli.engine.params import F0_LIMITS, AnalysisParams
+
+Array = NDArray[np.float64]
+
+# NOTE: WORLD's synthesis draws its noise from a process-global generator that it reseeds on
+# every call; two concurrent calls would share it. A lock keeps results deterministic.
+_SYNTH_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """WORLD parameters of one signal, one row per frame."""
+
+    f0: Array
+    """F0 in Hz; 0 marks an unvoiced frame."""
+    sp: Array
+    """Power spectral envelope, shape ``(frames, bins)``."""
+    ap: Array
+    """Aperiodicity in [0, 1], shape ``(frames, bins)``."""
+    params: AnalysisParams
+
+    @property
+    def frames(self) -> int:
+        return len(self.f0)
+
+
+def analyse(
+    samples: NDArray[np.floating],
+    params: AnalysisParams,
+    *,
+    f0_range: tuple[float, float] | None = None,
+) -> Analysis:
+    """Analyse `samples` (mono, at ``params.sample_rate``) into F0, envelope and aperiodicity.
+
+    `f0_range` fixes the F0 search band (Hz); by default it is found from the signal itself.
+    """
+    import pyworld
+
+    x = np.ascontiguousarray(samples, dtype=np.float64)
+    fs, period = params.sample_rate, params.frame_period_ms
+    times = np.arange(int(len(x) / fs * 1000.0 / period) + 1) * period / 1000.0
+    f0 = track_f0(x, params, f0_range, times)
+    sp = pyworld.cheaptrick(x, f0, times, fs, fft_size=params.fft_size)
+    ap = aperiodicity(x, f0, times, params)
+    if params.quality == "fast":
+        f0 = _revoice(f0, ap, fs, params.fft_size)
+    f0 = clean_f0(f0)
+    return Analysis(f0=f0, sp=sp, ap=ap, params=params)
+
+
+def aperiodicity(x: Array, f0: Array, times: Array, params: AnalysisParams) -> Array:
+    """D4C aperiodicity per frame. At 5 ms frames it is computed every 10 ms and interpolated.
+
+    Aperiodicity changes slowly, and D4C is the costliest stage after Harvest; halving its
+    frames saves about 5 % of real time at no audible cost.
+    """
+    import pyworld
+
+    fs, n = params.sample_rate, params.fft_size
+    if params.frame_period_ms >= 10.0 or len(times) < 4:
+        return pyworld.d4c(x, f0, times, fs, fft_size=n)
+    coarse = pyworld.d4c(x, np.ascontiguousarray(f0[::2]), np.ascontiguousarray(times[::2]), fs,
+                         fft_size=n)  # fmt: skip
+    ap = np.empty((len(times), coarse.shape[1]))
+    ap[::2] = coarse
+    odd = ap[1::2]
+    following = coarse[1 : len(odd) + 1]
+    odd[: len(following)] = 0.5 * (coarse[: len(following)] + following)
+    odd[len(following) :] = coarse[-1]
+    return ap
+
+
+def track_f0(
+    x: Array, params: AnalysisParams, f0_range: tuple[float, float] | None, times: Array
+) -> Array:
+    """F0 per frame at `times` with the tracker the quality level asks for."""
+    import pyworld
+
+    fs, period = params.sample_rate, params.frame_period_ms
+    if params.quality == "fast":
+        lo, hi = f0_range or F0_LIMITS
+        # A wider allowed_range marks more frames voiced; `_revoice` removes the false ones.
+        f0, t = pyworld.dio(x, fs, f0_floor=lo, f0_ceil=hi, frame_period=period, allowed_range=0.2)
+        f0 = pyworld.stonemask(x, f0, t, fs)
+    else:
+        lo, hi = f0_range or speaker_range(x, fs)
+        f0, t = pyworld.harvest(x, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+    return _fit_length(f0, len(times))
+
+
+def speaker_range(x: Array, fs: int) -> tuple[float, float]:
+    """The F0 band worth searching for this signal, from a cheap DIO pass.
+
+    Harvest's cost is proportional to the octaves it searches; speech rarely leaves the band
+    from 0.6x its 5th percentile to 1.6x its 95th. Falls back to `F0_LIMITS` when DIO finds too
+    little voicing to judge.
+    """
+    import pyworld
+
+    # speed=4 decimates internally: the percentiles match speed=1 at a seventh of the cost.
+    f0, t = pyworld.dio(
+        x, fs, f0_floor=F0_LIMITS[0], f0_ceil=F0_LIMITS[1], frame_period=10.0, speed=4
+    )
+    voiced = f0[f0 > 0]
+    if len(voiced) < 20:
+        return F0_LIMITS
+    lo = max(F0_LIMITS[0], float(np.percentile(voiced, 5)) * 0.6)
+    hi = min(F0_LIMITS[1], float(np.percentile(voiced, 95)) * 1.6)
+    if hi / lo < 2.0:  # never less than an octave, centred on the speaker
+        mid = np.sqrt(lo * hi)
+        lo, hi = max(F0_LIMITS[0], mid / np.sqrt(2.0)), min(F0_LIMITS[1], mid * np.sqrt(2.0))
+    return lo, hi
+
+
+def _fit_length(values: Array, frames: int) -> Array:
+    if len(values) >= frames:
+        return np.ascontiguousarray(values[:frames])
+    return np.concatenate([values, np.zeros(frames - len(values))])
+
+
+def _revoice(f0: Array, ap: Array, fs: int, fft_size: int) -> Array:
+    """Re-decide voicing for DIO's F0 from the aperiodicity below 1.5 kHz.
+
+    A periodic frame has low aperiodicity in the low band; DIO's false voicing sits on noise
+    (fricatives, breath) whose aperiodicity there is high.
+    """
+    top = max(2, int(1500.0 / fs * fft_size))
+    low_band_ap = ap[:, 1:top].mean(axis=1)
+    voiced = (f0 > 0) & (low_band_ap < 0.5)
+    # Drop one-frame voiced islands and fill one-frame gaps: real voicing is never that short.
+    smoothed = median_filter(voiced.astype(np.uint8), size=3, mode="nearest").astype(bool)
+    voiced = smoothed & (f0 > 0)
+    return np.where(voiced, f0, 0.0)
+
+
+def clean_f0(f0: Array, *, window: int = 21) -> Array:
+    """Fold octave errors back and replace remaining outliers by interpolation.
+
+    Works on log-F0 of the voiced frames only: a running median over `window` voiced frames is
+    the reference; a value more than a factor 1.6 away is halved or doubled if that brings it
+    within range, else interpolated from its neighbours. Frames at the edge of a voiced run,
+    where trackers spike, must stay within a factor 1.25.
+    """
+    out = f0.copy()
+    idx = np.flatnonzero(f0 > 0)
+    if len(idx) < 3:
+        return out
+    logf = np.log(f0[idx])
+    ref = median_filter(logf, size=min(window, len(logf) | 1), mode="nearest")
+    dev = logf - ref
+    for shift in (np.log(2.0), -np.log(2.0)):
+        fold = (np.abs(dev) > np.log(1.6)) & (np.abs(dev - shift) < np.log(1.6))
+        logf[fold] -= shift
+    dev = logf - ref
+    run_start = np.diff(idx, prepend=-10) > 1
+    run_end = np.diff(idx, append=idx[-1] + 10) > 1
+    near_edge = run_start | run_end | np.roll(run_start, -1) | np.roll(run_end, 1)
+    limit = np.where(near_edge, np.log(1.25), np.log(1.6))
+    bad = np.abs(dev) > limit
+    good = ~bad
+    if bad.any() and good.sum() >= 2:
+        logf[bad] = np.interp(idx[bad], idx[good], logf[good])
+    out[idx] = np.exp(logf)
+    return out
+
+
+def synthesize(f0: Array, sp: Array, ap: Array, params: AnalysisParams) -> Array:
+    """WORLD synthesis of the given parameters at ``params.sample_rate``."""
+    import pyworld
+
+    with _SYNTH_LOCK:
+        return pyworld.synthesize(
+            np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap),
+            params.sample_rate, params.frame_period_ms,
+        )  # fmt: skip
