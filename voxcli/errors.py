@@ -22,7 +22,6 @@ This module imports nothing from voxcli, so every other module may import it.
 
 from __future__ import annotations
 
-import copy
 from enum import IntEnum
 from typing import ClassVar, Self
 
@@ -64,7 +63,10 @@ class VoxError(Exception):
         Used to say *where* a failure happened (e.g. which section of a long file) without
         changing what kind of failure it is, so the exit code stays right.
         """
-        clone = copy.copy(self)
+        # NOTE: not copy.copy, which re-runs __init__ with only the message and so fails for
+        # subclasses with required keyword arguments (TierError).
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
         clone.message = f"{prefix}: {self.message}"
         clone.args = (clone.message,)
         return clone
