@@ -86,6 +86,7 @@ class ApiServer:
         self._characters = 0
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._serving = False
         family = socket.AF_INET6 if _is_ipv6(host) else socket.AF_INET
         try:
             self._httpd = ApiHTTPServer((host, port), self, family)
@@ -172,6 +173,7 @@ class ApiServer:
             name=f"ApiServer {self.url}",
             daemon=True,
         )
+        self._serving = True
         self._thread.start()
         return self
 
@@ -184,19 +186,24 @@ class ApiServer:
         self.close()
 
     def serve_forever(self) -> None:
-        """Serve on this thread until interrupted (KeyboardInterrupt propagates, after cleanup)."""
+        """Serve on this thread until `close()` is called from another thread or the process is
+        interrupted (KeyboardInterrupt propagates, after the server has shut down cleanly)."""
+        self._serving = True
         try:
             self._httpd.serve_forever(poll_interval=0.2)
         finally:
+            self._serving = False
             self.close()
 
     def close(self) -> None:
         """Stop serving, end open connections and release the port. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._serving or self._thread is not None:
+            self._httpd.shutdown()  # returns once serve_forever has stopped
         if self._thread is not None:
-            self._httpd.shutdown()
             self._thread.join()
         self._httpd.close_connections()
         self._httpd.server_close()

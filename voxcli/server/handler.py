@@ -43,6 +43,9 @@ class ApiHandler(BaseHTTPRequestHandler):
     """Answers one connection's requests (keep-alive) for an `ApiServer`."""
 
     protocol_version = "HTTP/1.1"
+    # NOTE: the stdlib answers an unparsable request line as HTTP/0.9 (a bare body, no status
+    # line), which no current client can read; such errors get an HTTP/1.1 status line instead.
+    default_request_version = "HTTP/1.1"
     server_version = "voxcli"
     sys_version = ""
     timeout = 120.0  # idle keep-alive connections are closed after this many seconds
