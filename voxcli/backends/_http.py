@@ -275,3 +275,13 @@ def exhausted_error(
     )
     error.request_id = request_id
     return error
+
+
+def unsafe_to_retry_error(action: str, failure: Failure) -> UnavailableError:
+    """A transient failure of a request that may have taken effect (e.g. creating a voice)."""
+    error = UnavailableError(
+        f"{action} failed ({failure.describe()}); not retried, as it may have been done",
+        hint="run voxcli voices to see whether it was, then try again if not",
+    )
+    error.request_id = failure.request_id
+    return error

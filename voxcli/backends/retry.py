@@ -25,7 +25,13 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from voxcli.backends._http import exhausted_error, failure_error, http_errors, parse_failure
+from voxcli.backends._http import (
+    exhausted_error,
+    failure_error,
+    http_errors,
+    parse_failure,
+    unsafe_to_retry_error,
+)
 from voxcli.errors import UnavailableError
 from voxcli.progress import Reporter
 
@@ -251,7 +257,9 @@ class Sender:
                     answer.stack.close()
                     failure = parse_failure(response, secret=self._secret)
                     status = response.status_code
-                    if not is_retryable(status) or not (idempotent or status in (429, 503)):
+                    if is_retryable(status) and not (idempotent or status in (429, 503)):
+                        raise unsafe_to_retry_error(action, failure)
+                    if not is_retryable(status):
                         raise failure_error(
                             failure,
                             action,
