@@ -122,7 +122,10 @@ class VoiceSettings:
         for name in ("stability", "similarity_boost", "style"):
             value = getattr(self, name)
             if value is not None and (not _is_number(value) or not 0.0 <= value <= 1.0):
-                raise InputError(f"{name} must be a number from 0 to 1, not {value!r}")
+                raise InputError(
+                    f"{name} must be a number from 0 to 1, not {value!r}",
+                    hint=f"e.g. --{name.replace('_', '-')} 0.5",
+                )
         if self.speed is not None and (not _is_number(self.speed) or not 0.5 <= self.speed <= 2.0):
             raise InputError(
                 f"speed must be a number from 0.5 to 2.0, not {self.speed!r}",
@@ -130,12 +133,31 @@ class VoiceSettings:
             )
         if self.use_speaker_boost is not None and not isinstance(self.use_speaker_boost, bool):
             raise InputError(
-                f"use_speaker_boost must be true or false, not {self.use_speaker_boost!r}"
+                f"use_speaker_boost must be true or false, not {self.use_speaker_boost!r}",
+                hint="use --speaker-boost or --no-speaker-boost",
             )
 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_seed(seed: int | None) -> None:
+    """The API takes seeds from 0 to 4294967295 (reference §3.1); check before sending."""
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise InputError(
+            f"--seed must be from 0 to {SEED_MAX}, not {seed}",
+            hint="any whole number in that range; a seed makes results (best-effort) repeatable",
+        )
+
+
+def check_latency(latency: int | None) -> None:
+    """`optimize_streaming_latency` takes 0..4."""
+    if latency is not None and not 0 <= latency <= 4:
+        raise InputError(
+            f"--latency must be from 0 to 4, not {latency}",
+            hint="0 is the default; 1-3 trade quality for latency; 4 also skips text normalisation",
+        )
 
 
 #: The documented advice for energetic input (reference: stability 1.0, style 0.0).
@@ -157,10 +179,8 @@ class ConvertRequest:
     """`optimize_streaming_latency` 0..4 (deprecated upstream)."""
 
     def __post_init__(self) -> None:
-        if self.seed is not None and not 0 <= self.seed <= SEED_MAX:
-            raise InputError(f"--seed must be from 0 to {SEED_MAX}, not {self.seed}")
-        if self.latency is not None and not 0 <= self.latency <= 4:
-            raise InputError(f"--latency must be from 0 to 4, not {self.latency}")
+        check_seed(self.seed)
+        check_latency(self.latency)
 
     def cache_fields(self) -> dict[str, Any]:
         """Every field that changes the result, as plain JSON data (for cache keys)."""

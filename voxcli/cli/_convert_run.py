@@ -6,6 +6,7 @@ existing output, an unknown voice or model) fails before any audio is uploaded.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -79,9 +80,15 @@ def run_convert(a: ConvertArgs) -> None:
     from voxcli.audio import formats
     from voxcli.audio.output import Existing
     from voxcli.audio.source import open_input
+    from voxcli.backends.base import check_latency, check_seed
 
+    check_seed(a.seed)
+    check_latency(a.latency)
     if not 1.0 <= a.max_section <= 300.0:
-        raise InputError(f"--max-section must be from 1 to 300 seconds, not {a.max_section:g}")
+        raise InputError(
+            f"--max-section must be from 1 to 300 seconds, not {a.max_section:g}",
+            hint="the service takes at most 300 s per request; the default is 290",
+        )
     conf = cfg.load(_flags(a))
     settings = build_settings(a)
     existing = {True: Existing.OVERWRITE, False: Existing.SKIP, None: Existing.REFUSE}[a.overwrite]
@@ -199,6 +206,7 @@ def _convert(
             "voice_name": voice.name,
             "model": request.model_id,
             "seed": request.seed,
+            "voice_settings": None if settings is None else json.loads(settings.to_json()),
         }
         print_json(data | result.to_json())
     elif shown not in (None, "-"):
