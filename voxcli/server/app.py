@@ -169,7 +169,7 @@ class ApiServer:
     def __enter__(self) -> Self:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name=f"ApiServer {self.url}",
             daemon=True,
         )

@@ -1,0 +1,80 @@
+"""`voxcli serve`: the offline engine behind the ElevenLabs HTTP API.
+
+Anything that speaks the API can then convert voices without an account: the official SDKs
+(``base_url=``) and voxcli itself (``--backend elevenlabs --base-url http://127.0.0.1:8000``).
+The server listens on loopback unless `--host` says otherwise; Ctrl-C (or SIGTERM) stops it
+cleanly with exit status 0.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from voxcli.cli._console import err, notice, reported_errors
+
+
+def _log(line: str) -> None:
+    err.print(escape(line), highlight=False)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (e.g. from a service manager) stops the server as cleanly as Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0 or :: for every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            envvar="VOXCLI_SERVE_API_KEY",
+            show_envvar=True,
+            help="Require clients to send this key in xi-api-key.",
+        ),
+    ] = None,
+    max_concurrent: Annotated[
+        int | None,
+        typer.Option(min=1, help="Conversions at once; more are answered 429 (default: no limit)."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")
+    ] = False,
+) -> None:
+    """Serve the offline engine over the ElevenLabs API, for SDKs and `--base-url`."""
+    with reported_errors():
+        import signal
+
+        from voxcli import backends, config
+        from voxcli.backends._http import is_loopback
+        from voxcli.server import ApiServer
+
+        with backends.create("local", config.load()) as backend:
+            server = ApiServer(
+                backend,
+                host=host,
+                port=port,
+                api_key=api_key,
+                record=False,
+                log=None if quiet else _log,
+            )
+            server.max_concurrent = max_concurrent
+            try:  # from here on, Ctrl-C and SIGTERM are a normal stop
+                signal.signal(signal.SIGTERM, _interrupt)
+                err.print(f"voxcli serve: the local engine at {escape(server.url)} (Ctrl-C stops)")
+                if not is_loopback(host) and api_key is None:
+                    notice(
+                        "listening beyond this machine without --api-key: anyone who can reach "
+                        "it may use it"
+                    )
+                server.serve_forever()
+            except KeyboardInterrupt:
+                err.print("voxcli serve: stopped")
+            finally:
+                server.close()
