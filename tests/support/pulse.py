@@ -38,10 +38,16 @@ class PulseServer:
     def record(self, path: Path, *, rate: int = 16000) -> Iterator[Path]:
         """Record the null sink's monitor into the WAV file `path` while the block runs."""
         recorder = subprocess.Popen(
-            ["parecord", f"--device={SINK}.monitor", "--file-format=wav", "--channels=1",
-             f"--rate={rate}", str(path)],
+            [
+                "parecord",
+                f"--device={SINK}.monitor",
+                "--file-format=wav",
+                "--channels=1",
+                f"--rate={rate}",
+                str(path),
+            ],
             env=self.env,
-        )  # fmt: skip
+        )
         time.sleep(0.3)  # let the stream connect before anything plays
         try:
             yield path
@@ -61,20 +67,30 @@ def pulse_server(runtime_dir: Path) -> Iterator[PulseServer]:
     """Start PulseAudio (no config files, a null sink only) and stop it afterwards."""
     runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime_dir), HOME=str(runtime_dir))
-    process = subprocess.Popen(
-        ["pulseaudio", "--daemonize=no", "-n", "--exit-idle-time=-1", "--log-level=error",
-         f"--load=module-null-sink sink_name={SINK}", "--load=module-native-protocol-unix",
-         "--disable-shm=yes"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    log = runtime_dir / "pulseaudio.log"
+    with log.open("wb") as log_file:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [
+                "pulseaudio",
+                "--daemonize=no",
+                "-n",
+                "--exit-idle-time=-1",
+                "--log-level=error",
+                f"--load=module-null-sink sink_name={SINK}",
+                "--load=module-native-protocol-unix",
+                "--disable-shm=yes",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     server = PulseServer(runtime_dir, process)
     socket = runtime_dir / "pulse" / "native"
     deadline = time.monotonic() + 10
     while not socket.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            stderr = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"pulseaudio did not start: {stderr}")
+            raise RuntimeError(f"pulseaudio did not start: {log.read_text(errors='replace')}")
         time.sleep(0.05)
     subprocess.run(["pactl", "set-default-sink", SINK], env=server.env, check=True)
     try:
@@ -85,3 +101,4 @@ def pulse_server(runtime_dir: Path) -> Iterator[PulseServer]:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()

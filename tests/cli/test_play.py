@@ -1,0 +1,84 @@
+"""`--play` on a real PulseAudio null sink, recorded back from the sink's monitor."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.support import pulse
+from tests.support.audio import sine, write_wav
+from tests.support.server import TEST_KEY, VOICE_ID
+from voxcli.server import ApiServer
+
+pytestmark = pytest.mark.skipif(not pulse.available(), reason="pulseaudio is not installed")
+
+
+@pytest.fixture
+def sound(tmp_path: Path) -> Iterator[pulse.PulseServer]:
+    with pulse.pulse_server(tmp_path / "pulse") as server:
+        yield server
+
+
+@pytest.fixture
+def tone_file(tmp_path: Path) -> Path:
+    """Two seconds of 440 Hz: easy to find again in a recording."""
+    return write_wav(tmp_path / "tone.wav", np.array(sine(440.0, 2.0, 16000)), 16000)
+
+
+def dominant_hz(path: Path) -> tuple[float, float]:
+    """The strongest frequency in a recording and the recording's RMS."""
+    samples, rate = sf.read(str(path))
+    spectrum = np.abs(np.fft.rfft(samples))
+    return float(np.fft.rfftfreq(len(samples), 1 / rate)[spectrum.argmax()]), float(
+        np.sqrt(np.mean(samples**2))
+    )
+
+
+def run_voxcli(
+    sound: pulse.PulseServer, api: ApiServer, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = dict(sound.env, ELEVENLABS_API_KEY=TEST_KEY, VOXCLI_BASE_URL=api.url)
+    return subprocess.run(
+        [sys.executable, "-m", "voxcli", "convert", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_play_only_is_heard_and_writes_nothing(
+    sound: pulse.PulseServer, api: ApiServer, tone_file: Path, tmp_path: Path, stream: bool
+) -> None:
+    with sound.record(tmp_path / "heard.wav") as heard:
+        done = run_voxcli(
+            sound, api, str(tone_file), "-v", VOICE_ID, "--play", *(["--stream"] if stream else [])
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    hz, rms = dominant_hz(heard)
+    assert abs(hz - 440.0) < 5.0 and rms > 0.05
+    assert sorted(p.name for p in tone_file.parent.glob("tone.*")) == ["tone.wav"]
+    # Play-only asks for PCM so playback can start with the first bytes.
+    [request] = [r for r in api.requests if "/voice-changer/" in r.path]
+    assert request.query["output_format"] == "pcm_24000"
+    assert request.path.endswith("/stream") == stream
+
+
+def test_play_and_write(
+    sound: pulse.PulseServer, api: ApiServer, tone_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.mp3"
+    with sound.record(tmp_path / "heard.wav") as heard:
+        done = run_voxcli(sound, api, str(tone_file), "-v", VOICE_ID, "--play", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out) and sf.info(str(out)).format == "MP3"
+    hz, rms = dominant_hz(heard)
+    assert abs(hz - 440.0) < 5.0 and rms > 0.05
