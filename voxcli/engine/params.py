@@ -23,8 +23,6 @@ MCEP_ORDER = 39
 MIN_RATE = 8000
 MAX_RATE = 48000
 
-#: F0 search band for reference speech (a one-off analysis, so the wide band is affordable).
-PROFILE_F0_RANGE = (55.0, 600.0)
 #: Widest band a conversion may search; the actual band is narrowed per input (see `world`).
 F0_LIMITS = (50.0, 700.0)
 

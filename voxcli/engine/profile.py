@@ -15,14 +15,14 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
 
 from voxcli.engine import world
 from voxcli.engine.features import canonical_mcep, class_stats, speech_mask
-from voxcli.engine.params import CANONICAL_RATE, PROFILE_F0_RANGE, AnalysisParams
+from voxcli.engine.params import CANONICAL_RATE, AnalysisParams
 from voxcli.engine.vtl import formants, tract_length_cm
 from voxcli.errors import InputError
 
@@ -33,6 +33,7 @@ MIN_REFERENCE_SECONDS = 10.0
 #: Most frames a codebook keeps; more brings little and costs size and kNN time.
 CODEBOOK_SIZE = 3000
 _GAP_SECONDS = 0.1
+_MIN_VOICED_SECONDS = 3.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,15 +155,15 @@ def build_profile(
             hint="give 30-60 s of clear speech from one speaker (several files are fine)",
         )
     params = AnalysisParams(CANONICAL_RATE, "default")
-    analysis = world.analyse(x, params, f0_range=PROFILE_F0_RANGE)
+    f0_range = world.speaker_range(x, CANONICAL_RATE, min_voiced=int(_MIN_VOICED_SECONDS * 100))
+    if f0_range is None:  # refuse before the expensive analysis
+        _refuse_unvoiced()
+    analysis = world.analyse(x, params, f0_range=f0_range)
     voiced = analysis.f0 > 0
     speech = speech_mask(analysis.sp)
     frame_seconds = params.frame_period_ms / 1000.0
-    if (voiced & speech).sum() * frame_seconds < 3.0:
-        raise InputError(
-            "the reference audio holds too little voiced speech (under 3 s)",
-            hint="give 30-60 s of clear speech from one speaker, without music or long silences",
-        )
+    if (voiced & speech).sum() * frame_seconds < _MIN_VOICED_SECONDS:
+        _refuse_unvoiced()
     _, mc = canonical_mcep(analysis.sp, CANONICAL_RATE)
     mean, std = class_stats(mc, voiced, speech)
     log_f0 = np.log(analysis.f0[voiced])
@@ -186,6 +187,13 @@ def build_profile(
         reference_seconds=seconds,
         speech_seconds=float(speech.sum() * frame_seconds),
         metadata=dict(metadata or {}),
+    )
+
+
+def _refuse_unvoiced() -> NoReturn:
+    raise InputError(
+        f"the reference audio holds too little voiced speech (under {_MIN_VOICED_SECONDS:.0f} s)",
+        hint="give 30-60 s of clear speech from one speaker, without music or long silences",
     )
 
 

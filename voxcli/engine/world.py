@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -81,10 +82,13 @@ def aperiodicity(x: Array, f0: Array, times: Array, params: AnalysisParams) -> A
     import pyworld
 
     fs, n = params.sample_rate, params.fft_size
+    # NOTE: D4C's voicing check ("LoveTrain") needs bands up to 8 kHz; below 16 kHz it marks
+    # every frame aperiodic and the output turns to whisper, so it is switched off there.
+    threshold = 0.85 if fs >= 16000 else 0.0
     if params.frame_period_ms >= 10.0 or len(times) < 4:
-        return pyworld.d4c(x, f0, times, fs, fft_size=n)
+        return pyworld.d4c(x, f0, times, fs, fft_size=n, threshold=threshold)
     coarse = pyworld.d4c(x, np.ascontiguousarray(f0[::2]), np.ascontiguousarray(times[::2]), fs,
-                         fft_size=n)  # fmt: skip
+                         fft_size=n, threshold=threshold)  # fmt: skip
     ap = np.empty((len(times), coarse.shape[1]))
     ap[::2] = coarse
     odd = ap[1::2]
@@ -112,12 +116,18 @@ def track_f0(
     return _fit_length(f0, len(times))
 
 
-def speaker_range(x: Array, fs: int) -> tuple[float, float]:
+@overload
+def speaker_range(x: Array, fs: int) -> tuple[float, float]: ...
+@overload
+def speaker_range(x: Array, fs: int, *, min_voiced: int) -> tuple[float, float] | None: ...
+def speaker_range(
+    x: Array, fs: int, *, min_voiced: int | None = None
+) -> tuple[float, float] | None:
     """The F0 band worth searching for this signal, from a cheap DIO pass.
 
     Harvest's cost is proportional to the octaves it searches; speech rarely leaves the band
-    from 0.6x its 5th percentile to 1.6x its 95th. Falls back to `F0_LIMITS` when DIO finds too
-    little voicing to judge.
+    from 0.6x its 5th percentile to 1.6x its 95th. When DIO finds under 20 voiced 10 ms frames
+    the answer is `F0_LIMITS`; with `min_voiced` given, fewer voiced frames than that give None.
     """
     import pyworld
 
@@ -126,6 +136,8 @@ def speaker_range(x: Array, fs: int) -> tuple[float, float]:
         x, fs, f0_floor=F0_LIMITS[0], f0_ceil=F0_LIMITS[1], frame_period=10.0, speed=4
     )
     voiced = f0[f0 > 0]
+    if min_voiced is not None and len(voiced) < min_voiced:
+        return None
     if len(voiced) < 20:
         return F0_LIMITS
     lo = max(F0_LIMITS[0], float(np.percentile(voiced, 5)) * 0.6)
