@@ -238,15 +238,16 @@ def _print_dry_run(source: Path, info: Any, a: ConvertArgs) -> None:
 
     credits = math.ceil(info.duration_seconds / 60.0 * 1000.0)
     if info.duration_seconds <= a.max_section:
+        whole = {
+            "index": 0,
+            "start_seconds": 0.0,
+            "end_seconds": round(info.duration_seconds, 3),
+            "cut_forced": False,
+            "pause_seconds": 0.0,
+        }
         plan_json: dict[str, Any] = {
-            "sections": [
-                {
-                    "index": 0,
-                    "start_seconds": 0.0,
-                    "end_seconds": round(info.duration_seconds, 3),
-                    "cut": "end",
-                }
-            ]
+            "duration_seconds": round(info.duration_seconds, 3),
+            "sections": [whole],
         }
     else:
         plan_json = sections.make_plan(
