@@ -135,7 +135,8 @@ def parse_failure(response: httpx.Response, *, secret: str | None = None) -> Fai
     except ValueError:
         pass
     codes: list[str] = []
-    message, param, fields = "", None, ()
+    fields: tuple[str, ...] = ()
+    message, param = "", None
     request_id = response.headers.get("x-trace-id")
     if isinstance(data, dict):
         detail = data.get("detail")

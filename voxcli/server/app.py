@@ -99,8 +99,8 @@ class ApiServer:
     @property
     def url(self) -> str:
         """The base URL clients use, e.g. ``http://127.0.0.1:8000``."""
-        host, port = self._httpd.server_address[:2]
-        shown = f"[{host}]" if _is_ipv6(str(host)) else host
+        host, port = str(self._httpd.server_address[0]), self._httpd.server_address[1]
+        shown = f"[{host}]" if _is_ipv6(host) else host
         return f"http://{shown}:{port}"
 
     @property
