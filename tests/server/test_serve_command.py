@@ -1,8 +1,4 @@
-"""`voxcli serve` in a real subprocess: the local engine behind the API, then a clean stop.
-
-The command function is run as a Typer app of its own (``typer.run(serve)``), exactly as the
-CLI registers it, so these tests do not depend on the command's registration.
-"""
+"""`voxcli serve` in a real subprocess: the local engine behind the API, then a clean stop."""
 
 from __future__ import annotations
 
@@ -21,14 +17,14 @@ from voxcli.backends.base import ConvertRequest
 from voxcli.backends.elevenlabs import ElevenLabsBackend
 from voxcli.errors import AuthError
 
-RUN_SERVE = "import typer; from voxcli.cli.serve import serve; typer.run(serve)"
+SERVE = [sys.executable, "-m", "voxcli", "serve"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(*args: str) -> tuple[subprocess.Popen[str], str]:
     """Start `voxcli serve ARGS` and return it with the URL it announced on stderr."""
     process = subprocess.Popen(
-        [sys.executable, "-c", RUN_SERVE, *args],
+        [*SERVE, *args],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -95,7 +91,7 @@ def test_serve_on_a_busy_port_exits_3(served: tuple[subprocess.Popen[str], str])
     _, url = served
     port = url.rsplit(":", 1)[1]
     done = subprocess.run(
-        [sys.executable, "-c", RUN_SERVE, "--port", port],
+        [*SERVE, "--port", port],
         capture_output=True,
         text=True,
         cwd=ROOT,
