@@ -141,7 +141,7 @@ def build(key: str) -> Path:
     profile = build_profile(
         [(reference, RATE)],
         metadata={
-            "name": key,
+            "name": key.capitalize(),
             "description": speaker.description,
             "labels": {"gender": speaker.gender, "accent": speaker.accent, "language": "en"},
             "source": speaker.source,
