@@ -114,6 +114,7 @@ class Failure:
 
     @property
     def is_concurrency(self) -> bool:
+        """True for a 429 meaning "the plan's concurrency is full" (not "slow down")."""
         return self.status_code == 429 and bool(self.codes & CONCURRENCY_CODES)
 
     def describe(self) -> str:

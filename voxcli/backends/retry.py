@@ -105,6 +105,7 @@ class Limiter:
 
     @property
     def in_flight(self) -> int:
+        """Slots held now."""
         with self._cond:
             return self._in_flight
 
@@ -116,6 +117,7 @@ class Limiter:
             self._in_flight += 1
 
     def release(self) -> None:
+        """Give a slot back and wake the waiters."""
         with self._cond:
             self._in_flight -= 1
             self._cond.notify_all()

@@ -105,10 +105,12 @@ class ApiServer:
 
     @property
     def characters_used(self) -> int:
+        """Characters billed so far (1,000 per minute of converted input)."""
         with self._lock:
             return self._characters
 
     def count_characters(self, cost: int) -> None:
+        """Add one conversion's cost to `characters_used`."""
         with self._lock:
             self._characters += cost
 

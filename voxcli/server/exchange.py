@@ -72,6 +72,7 @@ class Reply:
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
+        """A JSON answer."""
         return cls(status, json.dumps(data).encode(), "application/json", dict(headers or {}))
 
 

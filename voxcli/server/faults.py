@@ -26,6 +26,7 @@ class Fault:
     """Only requests whose path contains this; any request when `None`."""
 
     def error(self) -> ApiError:
+        """The answer this fault gives."""
         legacy = (
             "too_many_concurrent_requests" if self.code == "concurrent_limit_exceeded" else None
         )
@@ -58,6 +59,7 @@ class FaultQueue:
         message: str | None,
         path: str | None,
     ) -> None:
+        """Queue a fault (see `ApiServer.fail_next`)."""
         if times < 1:
             raise ValueError("times must be at least 1")
         fault = Fault(
@@ -78,6 +80,7 @@ class FaultQueue:
         return None
 
     def add_cut(self, after_chunks: int, times: int) -> None:
+        """Queue `times` cut streams (see `ApiServer.cut_next_stream`)."""
         with self._lock:
             self._cuts.extend([after_chunks] * times)
 
@@ -96,6 +99,7 @@ class ConcurrencyGate:
 
     @property
     def in_flight(self) -> int:
+        """Conversions being answered now."""
         with self._lock:
             return self._in_flight
 
@@ -108,5 +112,6 @@ class ConcurrencyGate:
             return self._in_flight
 
     def leave(self) -> None:
+        """One conversion is done (answered, failed or abandoned)."""
         with self._lock:
             self._in_flight -= 1

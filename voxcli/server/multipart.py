@@ -69,6 +69,7 @@ class _Collector:
         self._data = bytearray()
 
     def callbacks(self) -> dict[str, object]:
+        """The callback table `MultipartParser` takes."""
         return {
             "on_part_begin": self._part_begin,
             "on_header_field": lambda d, s, e: self._field.extend(d[s:e]),

@@ -49,6 +49,7 @@ class Checker:
         self.items: list[dict[str, Any]] = []
 
     def integer(self, loc: tuple[str, str], value: str | None, lo: int, hi: int) -> int | None:
+        """An integer from `lo` to `hi`; `None` when not given (or invalid, noted)."""
         if not value:
             return None
         try:
@@ -86,6 +87,7 @@ class Checker:
         return number
 
     def boolean(self, loc: tuple[str, str], value: str | None, default: bool) -> bool:
+        """A boolean in pydantic's lax spellings (``true``, ``false``, ``1``, ``0``, ...)."""
         if not value:
             return default
         if value.strip().lower() in _TRUE:
@@ -105,6 +107,7 @@ class Checker:
     def choice(
         self, loc: tuple[str, str], value: str | None, allowed: tuple[str, ...], default: str
     ) -> str:
+        """One of `allowed` (an enum)."""
         if not value:
             return default
         if value not in allowed:
@@ -116,6 +119,7 @@ class Checker:
         return value
 
     def settings(self, value: str | None) -> VoiceSettings | None:
+        """``voice_settings``: JSON text of an object (known keys checked, others ignored)."""
         loc = ("body", "voice_settings")
         if not value or value.strip() == "null":
             return None
