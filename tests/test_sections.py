@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io as stdio
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from tests.support.transform_backend import RACHEL, TransformBackend
 from voxcli import sections
 from voxcli.audio import io
 from voxcli.audio.formats import plan_output
-from voxcli.backends.base import Backend, ConvertRequest, VoiceSettings
+from voxcli.backends.base import Backend, ConvertRequest, Upload, VoiceSettings
 from voxcli.backends.elevenlabs import ElevenLabsBackend
 from voxcli.cache import SectionCache
 from voxcli.errors import ExitStatus, ServiceError, TierError, UnavailableError
@@ -323,3 +324,21 @@ def test_progress_and_json(speech: Path, tmp_path: Path) -> None:
     assert data["output_format"] == "pcm_44100" and data["converted"] == n
     assert [s["request_id"] for s in data["sections"]] == result.request_ids
     assert all(s["drift_ms"] == 0.0 and s["cached"] is False for s in data["sections"])
+
+
+def test_sections_in_memory_stay_bounded_while_one_is_slow(speech: Path, tmp_path: Path) -> None:
+    first = upload_of(speech, 0)
+
+    def slow_first(upload: Upload, _: ConvertRequest) -> None:
+        if upload.data == first:
+            time.sleep(0.5)  # the head of the queue takes long; the others are quick
+        return None
+
+    with served(FailingBackend(slow_first)) as (server, client):
+        result = run(speech, client, tmp_path / "out.wav", jobs=2)
+    posts = conversions(server)
+    head = next(r for r in posts if r.audio == first)
+    assert head.ended is not None
+    started_meanwhile = [r for r in posts if r.started < head.ended]
+    # jobs + 1 sections may be in flight or waiting; the rest wait until the head is stitched.
+    assert len(started_meanwhile) <= 3 < len(result.plan.sections)

@@ -22,6 +22,7 @@ a rerun with the same settings only converts what is missing.
 from __future__ import annotations
 
 import contextlib
+import gc
 import queue
 import threading
 from collections import deque
@@ -303,6 +304,11 @@ def convert_long(
             if not done.cached:
                 result.character_cost += done.character_cost or 0
             reporter.advance()
+            # NOTE: httpx responses are reference cycles (Response <-> its BoundSyncStream), so
+            # each section's body (tens of MB) is freed only when the cyclic collector runs,
+            # which the few allocations per section rarely trigger: without this, RSS grows
+            # with the input's length (565 MB for 3 hours instead of ~200 MB).
+            gc.collect()
         sink.close()
     except BaseException as exc:
         runner.stop.set()
