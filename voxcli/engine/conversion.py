@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from voxcli.engine import level, world
+from voxcli.engine import knn, level, world
 from voxcli.engine.features import (
     MATCH_DIMS,
     class_stats,
@@ -33,7 +33,7 @@ from voxcli.engine.features import (
     speech_mask,
     to_canonical,
 )
-from voxcli.engine.knn import exemplar_correction, smooth
+from voxcli.engine.knn import exemplar_correction, smooth  # noqa: F401
 from voxcli.engine.mcep import POWER_FLOOR, canonical_basis, from_log_power
 from voxcli.engine.params import MAX_RATE, MIN_RATE, QUALITIES, AnalysisParams, Quality
 from voxcli.engine.profile import VoiceProfile
@@ -47,6 +47,13 @@ DEFAULT_STRENGTH = 0.8
 MIN_SECONDS = 0.1
 #: Fewer speech frames than this and the input is treated as silence (returned unchanged).
 MIN_SPEECH_FRAMES = 10
+#: Exponent on the target/source spread ratio of each cepstral coefficient (1 = full MVN).
+VARIANCE_EXPONENT = 1.0
+SCALE_LIMITS = (0.25, 4.0)
+#: Share of the log formant ratio applied by the tract warp.
+VTL_SHARE = 1.0
+#: Exemplar-correction weight at strength 1.
+LAMBDA_MAX = 1.0
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class ConversionOptions:
     @property
     def exemplar_weight(self) -> float:
         """Weight of the exemplar correction (the recipe's lambda)."""
-        return max(0.0, self.strength - 0.5) / 0.5
+        return LAMBDA_MAX * max(0.0, self.strength - 0.5) / 0.5
 
 
 def convert(
@@ -145,14 +152,16 @@ def convert_envelope(
     f0_ratio = (
         profile.f0_mean_hz / np.exp(np.log(analysis.f0[voiced]).mean()) if voiced.any() else 1.0
     )
-    ratio = warp_ratio(found, profile.formants_hz, evidence, f0_ratio) ** opts.global_weight
+    ratio = warp_ratio(found, profile.formants_hz, evidence, f0_ratio) ** (
+        VTL_SHARE * opts.global_weight
+    )
     log_sp = warp_log_envelope(log_sp, *warp_map(log_sp.shape[1], fs, ratio))
     # Step 4: mean/variance normalisation in the canonical space.
     basis = canonical_basis()
     mc = from_log_power(to_canonical(log_sp, fs), basis)
     src_mean, src_std = class_stats(mc, voiced, speech)
     cls = np.where(voiced, 0, 1)
-    scale = np.clip(profile.mcep_std[cls] / src_std[cls], 0.25, 4.0)
+    scale = np.clip((profile.mcep_std[cls] / src_std[cls]) ** VARIANCE_EXPONENT, *SCALE_LIMITS)
     normalised = profile.mcep_mean[cls] + (mc - src_mean[cls]) * scale
     normalised[:, 0] = mc[:, 0]
     target = mc + opts.global_weight * (normalised - mc)
@@ -165,7 +174,7 @@ def convert_envelope(
             :, MATCH_DIMS
         ]
         delta = exemplar_correction(
-            query, voiced, target, book_query, book, profile.codebook_voiced
+            query, voiced, target, book_query, book, profile.codebook_voiced, k=knn.K_NEIGHBOURS
         )
         delta[:, 0] = 0.0
         target = target + opts.exemplar_weight * smooth(delta, params.smoothing_frames)
@@ -179,7 +188,7 @@ def convert_envelope(
 
 def _log_sum_exp(log_sp: Array) -> Array:
     peak = log_sp.max(axis=1)
-    return peak + np.log(np.exp(log_sp - peak[:, None]).sum(axis=1))
+    return np.asarray(peak + np.log(np.exp(log_sp - peak[:, None]).sum(axis=1)), dtype=np.float64)
 
 
 def _fit_length(y: Array, frames: int) -> Array:

@@ -74,7 +74,7 @@ def canonical_mcep(sp: Array, sample_rate: int) -> tuple[Array, Array]:
 def speech_mask(sp: Array) -> NDArray[np.bool_]:
     """Frames within `SPEECH_RANGE_DB` of the 95th-percentile frame power."""
     power_db = 10.0 * np.log10(np.maximum(sp.sum(axis=1), POWER_FLOOR))
-    return power_db >= np.percentile(power_db, 95) - SPEECH_RANGE_DB
+    return np.asarray(power_db >= np.percentile(power_db, 95) - SPEECH_RANGE_DB, dtype=np.bool_)
 
 
 def class_stats(

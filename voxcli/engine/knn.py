@@ -80,7 +80,7 @@ def _neighbour_mean(points: Array, candidates: Array, values: Array, k: int) -> 
     nearest = np.argpartition(dist, k - 1, axis=1)[:, :k] if k < len(candidates) else None
     if nearest is None:
         return np.broadcast_to(values.mean(axis=0), (len(points), values.shape[1])).copy()
-    return values[nearest].mean(axis=1)
+    return np.asarray(values[nearest].mean(axis=1), dtype=np.float64)
 
 
 def smooth(values: Array, frames: int) -> Array:

@@ -35,4 +35,4 @@ def limit(samples: Array, sample_rate: int, threshold: float = PEAK_LIMIT) -> Ar
     width = max(3, int(0.005 * sample_rate) | 1)
     gain = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
     gain = uniform_filter1d(gain, size=width, mode="nearest")
-    return np.clip(samples * gain, -threshold, threshold)
+    return np.asarray(np.clip(samples * gain, -threshold, threshold), dtype=np.float64)

@@ -27,6 +27,10 @@ from voxcli.engine.params import F0_LIMITS, AnalysisParams
 
 Array = NDArray[np.float64]
 
+#: Harvest runs on pieces this long (plus margins) to bound its memory.
+HARVEST_CHUNK_SECONDS = 20
+HARVEST_MARGIN_SECONDS = 1
+
 # NOTE: WORLD's synthesis draws its noise from a process-global generator that it reseeds on
 # every call; two concurrent calls would share it. A lock keeps results deterministic.
 _SYNTH_LOCK = threading.Lock()
@@ -63,7 +67,9 @@ def analyse(
 
     x = np.ascontiguousarray(samples, dtype=np.float64)
     fs, period = params.sample_rate, params.frame_period_ms
-    times = np.arange(int(len(x) / fs * 1000.0 / period) + 1) * period / 1000.0
+    times: Array = np.arange(int(len(x) / fs * 1000.0 / period) + 1, dtype=np.float64) * (
+        period / 1000.0
+    )
     f0 = track_f0(x, params, f0_range, times)
     sp = pyworld.cheaptrick(x, f0, times, fs, fft_size=params.fft_size)
     ap = aperiodicity(x, f0, times, params)
@@ -86,7 +92,7 @@ def aperiodicity(x: Array, f0: Array, times: Array, params: AnalysisParams) -> A
     # every frame aperiodic and the output turns to whisper, so it is switched off there.
     threshold = 0.85 if fs >= 16000 else 0.0
     if params.frame_period_ms >= 10.0 or len(times) < 4:
-        return pyworld.d4c(x, f0, times, fs, fft_size=n, threshold=threshold)
+        return np.asarray(pyworld.d4c(x, f0, times, fs, fft_size=n, threshold=threshold))
     coarse = pyworld.d4c(x, np.ascontiguousarray(f0[::2]), np.ascontiguousarray(times[::2]), fs,
                          fft_size=n, threshold=threshold)  # fmt: skip
     ap = np.empty((len(times), coarse.shape[1]))
@@ -112,8 +118,35 @@ def track_f0(
         f0 = pyworld.stonemask(x, f0, t, fs)
     else:
         lo, hi = f0_range or speaker_range(x, fs)
-        f0, t = pyworld.harvest(x, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+        f0 = _harvest_chunked(x, fs, lo, hi, period)
     return _fit_length(f0, len(times))
+
+
+def _harvest_chunked(x: Array, fs: int, lo: float, hi: float, period: float) -> Array:
+    """Harvest in `HARVEST_CHUNK_SECONDS` pieces with `HARVEST_MARGIN_SECONDS` of context.
+
+    NOTE: Harvest keeps every filter channel of the whole signal in memory, about 20 MB per
+    second of audio (6 GB for 5 minutes). Pieces start on whole seconds, which are whole frames
+    at 5 and 10 ms, and the margins keep its tracking context, so the joins are seamless.
+    """
+    import pyworld
+
+    chunk, margin = HARVEST_CHUNK_SECONDS, HARVEST_MARGIN_SECONDS
+    if len(x) <= (chunk + 2 * margin) * fs:
+        f0, _ = pyworld.harvest(x, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+        return np.asarray(f0, dtype=np.float64)
+    per_second = int(round(1000.0 / period))
+    total = int(len(x) / fs * 1000.0 / period) + 1
+    out = np.zeros(total)
+    for start in range(0, int(np.ceil(len(x) / fs)), chunk):
+        first = max(0, start - margin)
+        piece = x[first * fs : (start + chunk + margin) * fs]
+        f0, _ = pyworld.harvest(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+        g0, g1 = start * per_second, min(total, (start + chunk) * per_second)
+        offset = first * per_second
+        take = f0[g0 - offset : g1 - offset]
+        out[g0 : g0 + len(take)] = take
+    return out
 
 
 @overload
@@ -205,7 +238,8 @@ def synthesize(f0: Array, sp: Array, ap: Array, params: AnalysisParams) -> Array
     import pyworld
 
     with _SYNTH_LOCK:
-        return pyworld.synthesize(
+        out = pyworld.synthesize(
             np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap),
             params.sample_rate, params.frame_period_ms,
         )  # fmt: skip
+    return np.asarray(out, dtype=np.float64)
