@@ -126,3 +126,19 @@ def test_entries_are_private(tmp_path: Path) -> None:
     assert entry.stat().st_mode & 0o077 == 0
     assert os.stat(entry.parent).st_mode & 0o077 == 0
     assert os.stat(cache.path()).st_mode & 0o077 == 0
+
+
+def test_an_open_entry_streams_its_audio_and_survives_replacement(tmp_path: Path) -> None:
+    cache = SectionCache(tmp_path)
+    assert cache.open_entry(key()) is None
+    cache.put(key(), CachedSection(b"old!" * 1000, "pcm_24000", "r1", 5))
+    entry = cache.open_entry(key())
+    assert entry is not None
+    assert (entry.output_format, entry.request_id, entry.character_cost, entry.size) == (
+        "pcm_24000", "r1", 5, 4000,
+    )  # fmt: skip
+    cache.put(key(), CachedSection(b"new", "pcm_24000"))  # a concurrent writer replaces it
+    with entry.file:
+        assert entry.file.read(4) == b"old!"
+        assert len(entry.file.read()) == 3996
+    assert cache.get(key()) == CachedSection(b"new", "pcm_24000")

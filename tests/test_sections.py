@@ -23,6 +23,7 @@ from voxcli.backends.base import Backend, ConvertRequest, Upload, VoiceSettings
 from voxcli.backends.elevenlabs import ElevenLabsBackend
 from voxcli.cache import SectionCache
 from voxcli.errors import ExitStatus, ServiceError, TierError, UnavailableError
+from voxcli.section_worker import read_upload
 from voxcli.server import ApiServer, RecordedRequest
 
 REQUEST = ConvertRequest(RACHEL.voice_id, seed=42, voice_settings=VoiceSettings(stability=0.4))
@@ -122,8 +123,7 @@ def test_identity_round_trip_sends_each_section_once(
     assert len(posts) == len(plan.sections)
     # Each section exactly once: the uploads are exactly the plan's upload spans, losslessly.
     expected = {
-        sections.read_upload(speech, s, plan.sample_rate, input_pcm=False).data: s
-        for s in plan.sections
+        read_upload(speech, s, plan.sample_rate, input_pcm=False).data: s for s in plan.sections
     }
     assert {r.audio for r in posts} == set(expected)
     source, _ = io.read(speech)
@@ -172,7 +172,7 @@ def test_sections_are_converted_concurrently_up_to_jobs(speech: Path, tmp_path: 
 def upload_of(source: Path, index: int) -> bytes:
     plan = sections.make_plan(source, io.probe(source), max_section=MAX_SECTION)
     section = plan.sections[index]
-    return sections.read_upload(source, section, plan.sample_rate, input_pcm=False).data
+    return read_upload(source, section, plan.sample_rate, input_pcm=False).data
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from voxcli.backends.base import ConvertRequest, Upload
 
@@ -58,6 +58,18 @@ def section_key(
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class OpenEntry:
+    """A cache entry opened for reading: its metadata, and `file` positioned at the audio."""
+
+    file: BinaryIO
+    output_format: str
+    request_id: str | None
+    character_cost: int | None
+    size: int
+    """Bytes of audio left in `file`."""
+
+
 class SectionCache:
     """Finished sections on disk. `root` defaults to ``cache_dir() / "sections"``."""
 
@@ -77,23 +89,34 @@ class SectionCache:
 
     def get(self, key: str) -> CachedSection | None:
         """The entry for `key`, or None when there is none (or it is damaged)."""
+        entry = self.open_entry(key)
+        if entry is None:
+            return None
+        with entry.file:
+            audio = entry.file.read()
+        return CachedSection(audio, entry.output_format, entry.request_id, entry.character_cost)
+
+    def open_entry(self, key: str) -> OpenEntry | None:
+        """The entry for `key` opened for reading (the audio is not loaded), or None.
+
+        The caller closes ``entry.file``. A concurrent writer replacing the entry does not
+        disturb a reader: the old file stays readable until closed.
+        """
         try:
-            data = self._file(key).read_bytes()
+            f = self._file(key).open("rb")
         except OSError:
             return None
-        if not data.startswith(_MAGIC):
-            return None
-        meta_end = data.find(b"\n", len(_MAGIC))
         try:
-            meta: dict[str, Any] = json.loads(data[len(_MAGIC) : meta_end])
-            audio = data[meta_end + 1 :]
-            if meta_end < 0 or len(audio) != meta["bytes"]:
-                return None
-            return CachedSection(
-                audio, meta["output_format"], meta.get("request_id"), meta.get("character_cost")
-            )
-        except (ValueError, KeyError, TypeError):
-            return None
+            if f.readline(len(_MAGIC)) == _MAGIC:
+                meta: dict[str, Any] = json.loads(f.readline(65536))
+                size = os.fstat(f.fileno()).st_size - f.tell()
+                if size == meta["bytes"]:
+                    return OpenEntry(f, meta["output_format"], meta.get("request_id"),
+                                     meta.get("character_cost"), size)  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        f.close()
+        return None
 
     def put(self, key: str, entry: CachedSection) -> None:
         """Store `entry` under `key` atomically (temporary file + rename)."""

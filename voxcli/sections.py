@@ -10,7 +10,8 @@ upload's length, crossfades neighbours (`voxcli.audio.stitch`) and encodes the r
 (`voxcli.audio.sink`), block by block.
 
 Memory stays bounded by a few sections whatever the input length: at most ``jobs + 1`` sections
-are in flight or waiting, and audio moves through the stitcher in pieces of a few seconds.
+are in flight or waiting (finished ones wait on disk), and audio moves through the stitcher in
+pieces of a few seconds. The workers live in `voxcli.section_worker`.
 
 When the service refuses the PCM rate for the account's tier, the run falls back once to a
 format every tier may request (`voxcli.audio.formats.tier_fallback`), remembers it for the
@@ -24,28 +25,23 @@ from __future__ import annotations
 import contextlib
 import gc
 import queue
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import numpy as np
-
 from voxcli.audio import io
-from voxcli.audio.formats import OutputPlan, parse_format, tier_fallback
+from voxcli.audio.formats import OutputPlan, parse_format
 from voxcli.audio.plan import Plan, Section, energy_profile, plan_sections
 from voxcli.audio.sink import open_sink
 from voxcli.audio.stitch import Stitcher
-from voxcli.backends.base import Backend, ConvertRequest, Upload
-from voxcli.cache import CachedSection, SectionCache, section_key
-from voxcli.errors import TierError, VoxError
+from voxcli.backends.base import Backend, ConvertRequest
+from voxcli.cache import SectionCache
+from voxcli.errors import VoxError
 from voxcli.progress import Reporter
-
-#: Input read per disk access while encoding an upload, and output decoded per stitching step.
-_PIECE_SECONDS = 10.0
+from voxcli.section_worker import PIECE_SECONDS, Done, SectionWorker
 
 
 @dataclass
@@ -106,145 +102,6 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:04.1f}" if hours else f"{minutes}:{secs:04.1f}"
 
 
-def backend_identity(backend: Backend) -> str:
-    """What, besides the request, decides a backend's answer: its name and where it lives."""
-    return f"{backend.name} {getattr(backend, 'base_url', '')}".strip()
-
-
-def read_upload(source: Path, section: Section, rate: int, *, input_pcm: bool) -> Upload:
-    """Read `section`'s upload span (frames at `rate`, the file's rate) from disk and encode it
-    losslessly for the request."""
-    duration = section.upload_frames / rate
-    if input_pcm:
-        samples, rate = io.read(source, section.upload_start, section.upload_end)
-        data = io.to_pcm16(io.resample(samples, rate, 16000))
-        return Upload(data, "section.pcm", "application/octet-stream", duration, "pcm_s16le_16")
-    import io as stdio
-
-    buffer = stdio.BytesIO()
-    step = int(_PIECE_SECONDS * rate)
-    with io.open_writer(buffer, rate, "flac") as writer:
-        for start in range(section.upload_start, section.upload_end, step):
-            samples, _ = io.read(source, start, min(start + step, section.upload_end))
-            # Quantise exactly as PCM is decoded, so 16-bit input goes up bit for bit.
-            writer.write(np.frombuffer(io.to_pcm16(samples), dtype="<i2"))
-    return Upload(buffer.getvalue(), "section.flac", "audio/flac", duration)
-
-
-@dataclass
-class _Done:
-    request_id: str | None
-    character_cost: int | None
-    cached: bool
-
-
-class _Runner:
-    """State shared by the workers of one `convert_long` call."""
-
-    def __init__(self, source: Path, input_rate: int, backend: Backend, request: ConvertRequest,
-                 output: OutputPlan, rate: int, *, input_pcm: bool, stream: bool,
-                 cache: SectionCache | None) -> None:  # fmt: skip
-        self.source, self.input_rate = source, input_rate
-        self.backend, self.request = backend, request
-        self.input_pcm, self.stream, self.cache = input_pcm, stream, cache
-        self.format = f"pcm_{rate}"
-        # A PCM rate the user pinned with -f fails like a single request would; voxcli's own
-        # choice of PCM (for mp3, opus, ... outputs) may fall back.
-        pinned = output.pinned and output.request.is_lossless
-        self.may_fall_back = not (pinned and output.request.sample_rate == rate)
-        self.fell_back = False
-        self._notices: list[str] = []
-        self.stop = threading.Event()
-        self._lock = threading.Lock()
-
-    def key(self, upload: Upload, output_format: str) -> str:
-        identity = backend_identity(self.backend)
-        return section_key(upload, self.request, output_format=output_format,
-                           backend=self.backend.name, identity=identity)  # fmt: skip
-
-    def work(self, section: Section, out: queue.Queue[Any]) -> None:
-        """Convert one section, putting ``format, chunk..., _Done`` (or an error) on `out`."""
-        try:
-            if self.stop.is_set():
-                return
-            upload = read_upload(self.source, section, self.input_rate, input_pcm=self.input_pcm)
-            upload.check_limits()
-            if not self._from_cache(upload, out):
-                self._convert(upload, out)
-        except BaseException as exc:  # handed to the main thread, which raises it
-            out.put(exc)
-
-    def _from_cache(self, upload: Upload, out: queue.Queue[Any]) -> bool:
-        if self.cache is None:
-            return False
-        with self._lock:
-            formats = [self.format] if self.fell_back else [self.format, self._fallback()]
-        for fmt in formats:
-            entry = self.cache.get(self.key(upload, fmt))
-            if entry is not None:
-                out.put(entry.output_format)
-                out.put(entry.audio)
-                out.put(_Done(entry.request_id, entry.character_cost, cached=True))
-                return True
-        return False
-
-    def _convert(self, upload: Upload, out: queue.Queue[Any]) -> None:
-        while True:
-            fmt = self.format
-            try:
-                entry = self._request(upload, replace(self.request, output_format=fmt), out)
-            except TierError as exc:
-                self._fall_back(fmt, exc)
-                continue
-            if self.cache is not None:
-                self.cache.put(self.key(upload, fmt), entry)
-            out.put(_Done(entry.request_id, entry.character_cost, cached=False))
-            return
-
-    def _request(self, upload: Upload, request: ConvertRequest, out: queue.Queue[Any]
-                 ) -> CachedSection:  # fmt: skip
-        """One conversion (the backend retries); its audio goes to `out` as it arrives."""
-        if not self.stream:
-            result = self.backend.convert(upload, request)
-            out.put(result.output_format)
-            out.put(result.audio)
-            return CachedSection(result.audio, result.output_format, result.request_id,
-                                 result.character_cost)  # fmt: skip
-        with self.backend.convert_stream(upload, request) as stream:
-            out.put(stream.output_format)
-            chunks = []
-            for chunk in stream:
-                chunks.append(chunk)
-                out.put(chunk)
-        return CachedSection(b"".join(chunks), stream.output_format, stream.request_id,
-                             stream.character_cost)  # fmt: skip
-
-    def take_notices(self) -> list[str]:
-        """Notices for the reporter (called from the main thread only)."""
-        with self._lock:
-            notices, self._notices = self._notices, []
-        return notices
-
-    def _fallback(self) -> str:
-        return tier_fallback(self.format, streaming=self.stream)
-
-    def _fall_back(self, failed: str, exc: TierError) -> None:
-        with self._lock:
-            if self.format != failed:  # another worker already fell back
-                return
-            if self.fell_back or not self.may_fall_back:
-                raise exc
-            self.format, self.fell_back = self._fallback(), True
-            self._notices.append(f"{failed} needs a higher subscription tier; "
-                                f"converting sections as {self.format} instead")  # fmt: skip
-
-
-def _pieces(data: bytes, size: int) -> Iterator[bytes]:
-    view = memoryview(data)
-    for start in range(0, len(view), size):
-        yield bytes(view[start : start + size])
-
-
 def convert_long(
     source: Path,
     info: io.AudioInfo,
@@ -269,7 +126,8 @@ def convert_long(
     """
     sink = open_sink(target, output)
     rate = sink.sample_rate
-    runner = _Runner(source, plan.sample_rate, backend, request, output, rate,
+    jobs = max(1, jobs)
+    runner = SectionWorker(source, plan.sample_rate, backend, request, output, rate, jobs=jobs,
                      input_pcm=input_pcm, stream=stream, cache=cache)  # fmt: skip
     stitcher = Stitcher(plan.at_rate(rate))
     result = LongResult(plan, runner.format, stitcher.plan.frames / rate)
@@ -282,11 +140,11 @@ def convert_long(
 
     pending: deque[tuple[Section, queue.Queue[Any], Future[None]]] = deque()
     sections = iter(plan.sections)
-    pool = ThreadPoolExecutor(max(1, jobs), thread_name_prefix="voxcli-section")
+    pool = ThreadPoolExecutor(jobs + 1, thread_name_prefix="voxcli-section")
     reporter.start(len(plan.sections), "sections")
     try:
         while True:
-            while len(pending) < max(1, jobs) + 1 and (section := next(sections, None)):
+            while len(pending) < jobs + 1 and (section := next(sections, None)):
                 out: queue.Queue[Any] = queue.Queue()
                 pending.append((section, out, pool.submit(runner.work, section, out)))
             if not pending:
@@ -314,6 +172,8 @@ def convert_long(
         runner.stop.set()
         # Let sections already in flight finish into the cache, unless the user interrupted.
         pool.shutdown(wait=isinstance(exc, Exception), cancel_futures=True)
+        if isinstance(exc, Exception):
+            _discard(pending)
         with contextlib.suppress(Exception):
             sink.close()  # the caller discards the output; just release the encoder
         raise
@@ -330,26 +190,31 @@ def _stitch_section(
     stitcher: Stitcher,
     rate: int,
     emit: Callable[[list[io.Samples]], None],
-) -> _Done:
-    """Feed one section's answer from `out` into the stitcher as it arrives."""
+) -> Done:
+    """Feed one section's answer from `out` into the stitcher as it arrives.
+
+    The answer is a format name, then the body as streamed chunks (bytes) or as one file, then
+    `Done`. PCM at the output rate is decoded and stitched a few seconds at a time; anything
+    else (a tier fallback's rate) is decoded and resampled whole.
+    """
     fmt = None
-    direct = False  # PCM at the output rate: decoded and stitched piece by piece
     carry = b""
     body: list[bytes] = []
+    piece_bytes = int(PIECE_SECONDS * rate) * 2
     while True:
         item = out.get()
         if isinstance(item, BaseException):
             raise item
-        if isinstance(item, _Done):
+        if isinstance(item, Done):
             break
         if isinstance(item, str):
             fmt = parse_format(item)
-            direct = fmt.codec == "pcm" and fmt.sample_rate == rate
             continue
-        if not direct:
-            body.append(item)
-            continue
-        for piece in _pieces(item, int(_PIECE_SECONDS * rate) * 2):
+        direct = fmt is not None and fmt.codec == "pcm" and fmt.sample_rate == rate
+        for piece in _pieces(item, piece_bytes):
+            if not direct:
+                body.append(piece)
+                continue
             data = carry + piece
             usable = len(data) - len(data) % 2
             carry = data[usable:]
@@ -359,3 +224,24 @@ def _stitch_section(
         emit(stitcher.feed(io.resample(samples, got_rate, rate)))
     emit(stitcher.end_section())
     return item
+
+
+def _pieces(item: bytes | BinaryIO, size: int) -> Iterator[bytes]:
+    """`item` (bytes, or a file that is read to its end and closed) in pieces of `size` bytes."""
+    if isinstance(item, bytes):
+        view = memoryview(item)
+        for start in range(0, len(view), size):
+            yield bytes(view[start : start + size])
+        return
+    with item:
+        while piece := item.read(size):
+            yield piece
+
+
+def _discard(pending: deque[tuple[Section, queue.Queue[Any], Future[None]]]) -> None:
+    """Close the files of sections that were converted but will not be stitched."""
+    for _, out, _ in pending:
+        while not out.empty():
+            item = out.get_nowait()
+            if hasattr(item, "close"):
+                item.close()

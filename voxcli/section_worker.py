@@ -1,0 +1,195 @@
+"""The worker side of the long-audio runner: one section from disk to converted audio.
+
+`SectionWorker.work` runs on a pool thread for each section: it reads the section's upload
+span from disk (never the whole input) and encodes it losslessly, looks the result up in the
+section cache, and otherwise asks the backend, holding one of `jobs` request slots. Whatever
+comes back is handed to the main thread through a queue, in order: the format name, the body
+(streamed chunks, or one file: a cache entry or a spool, so sections finished ahead of their
+turn wait on disk rather than in memory), then `Done` -- or the exception that stopped it.
+
+The tier fallback lives here too: the first 403 ``subscription_required`` switches every later
+request to `voxcli.audio.formats.tier_fallback`'s format, once, with a notice.
+"""
+
+from __future__ import annotations
+
+import queue
+import tempfile
+import threading
+from dataclasses import dataclass, replace
+from io import BytesIO
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from voxcli.audio import io
+from voxcli.audio.formats import OutputPlan, tier_fallback
+from voxcli.audio.plan import Section
+from voxcli.backends.base import Backend, ConvertRequest, Upload
+from voxcli.cache import CachedSection, SectionCache, section_key
+from voxcli.errors import TierError
+
+#: Input read per disk access while encoding an upload.
+PIECE_SECONDS = 10.0
+
+
+def backend_identity(backend: Backend) -> str:
+    """What, besides the request, decides a backend's answer: its name and where it lives."""
+    return f"{backend.name} {getattr(backend, 'base_url', '')}".strip()
+
+
+def read_upload(source: Path, section: Section, rate: int, *, input_pcm: bool) -> Upload:
+    """Read `section`'s upload span from disk and encode it losslessly for the request.
+
+    `rate` is the file's (and the plan's) sample rate. The upload is 16-bit mono FLAC, read
+    `PIECE_SECONDS` at a time, or raw 16 kHz PCM with `input_pcm`.
+    """
+    duration = section.upload_frames / rate
+    if input_pcm:
+        samples, rate = io.read(source, section.upload_start, section.upload_end)
+        data = io.to_pcm16(io.resample(samples, rate, 16000))
+        return Upload(data, "section.pcm", "application/octet-stream", duration, "pcm_s16le_16")
+    buffer = BytesIO()
+    step = int(PIECE_SECONDS * rate)
+    with io.open_writer(buffer, rate, "flac") as writer:
+        for start in range(section.upload_start, section.upload_end, step):
+            samples, _ = io.read(source, start, min(start + step, section.upload_end))
+            # Quantise exactly as PCM is decoded, so 16-bit input goes up bit for bit.
+            writer.write(np.frombuffer(io.to_pcm16(samples), dtype="<i2"))
+    return Upload(buffer.getvalue(), "section.flac", "audio/flac", duration)
+
+
+class Stopped(Exception):
+    """The run was abandoned before this section's request started."""
+
+
+@dataclass
+class Done:
+    """The last item of a section's answer: its metadata."""
+
+    request_id: str | None
+    character_cost: int | None
+    cached: bool
+
+
+class SectionWorker:
+    """What the pool threads of one `convert_long` call share; `work` converts one section."""
+
+    def __init__(self, source: Path, input_rate: int, backend: Backend, request: ConvertRequest,
+                 output: OutputPlan, rate: int, *, jobs: int, input_pcm: bool, stream: bool,
+                 cache: SectionCache | None) -> None:  # fmt: skip
+        self.source, self.input_rate = source, input_rate
+        self.backend, self.request = backend, request
+        self.input_pcm, self.stream, self.cache = input_pcm, stream, cache
+        self.format = f"pcm_{rate}"
+        # A PCM rate the user pinned with -f fails like a single request would; voxcli's own
+        # choice of PCM (for mp3, opus, ... outputs) may fall back.
+        pinned = output.pinned and output.request.is_lossless
+        self.may_fall_back = not (pinned and output.request.sample_rate == rate)
+        self.fell_back = False
+        self._notices: list[str] = []
+        self.stop = threading.Event()
+        # The pool has one thread more than `jobs`: it reads and encodes the next upload (or
+        # finds it cached) while `jobs` requests are in flight, so a freed slot is used at once.
+        self.slots = threading.Semaphore(jobs)
+        self._lock = threading.Lock()
+
+    def key(self, upload: Upload, output_format: str) -> str:
+        identity = backend_identity(self.backend)
+        return section_key(upload, self.request, output_format=output_format,
+                           backend=self.backend.name, identity=identity)  # fmt: skip
+
+    def work(self, section: Section, out: queue.Queue[Any]) -> None:
+        """Convert one section, putting ``format, chunk..., Done`` (or an error) on `out`."""
+        try:
+            if self.stop.is_set():
+                return
+            upload = read_upload(self.source, section, self.input_rate, input_pcm=self.input_pcm)
+            upload.check_limits()
+            if not self._from_cache(upload, out):
+                self._convert(upload, out)
+        except Stopped:
+            return
+        except BaseException as exc:  # handed to the main thread, which raises it
+            out.put(exc)
+
+    def _from_cache(self, upload: Upload, out: queue.Queue[Any]) -> bool:
+        if self.cache is None:
+            return False
+        with self._lock:
+            formats = [self.format] if self.fell_back else [self.format, self._fallback()]
+        for fmt in formats:
+            entry = self.cache.open_entry(self.key(upload, fmt))
+            if entry is not None:
+                out.put(entry.output_format)
+                out.put(entry.file)  # read piece by piece by the main thread, which closes it
+                out.put(Done(entry.request_id, entry.character_cost, cached=True))
+                return True
+        return False
+
+    def _convert(self, upload: Upload, out: queue.Queue[Any]) -> None:
+        while True:
+            with self.slots:
+                if self.stop.is_set():
+                    raise Stopped
+                fmt = self.format  # read once a slot is ours: a fallback may just have happened
+                try:
+                    entry = self._request(upload, replace(self.request, output_format=fmt), out)
+                except TierError as exc:
+                    self._fall_back(fmt, exc)
+                    continue
+            key = self.key(upload, fmt)
+            if self.cache is not None:
+                self.cache.put(key, entry)
+            if not self.stream:
+                # Hand the body over on disk: sections that finish ahead of their turn then
+                # wait as files, not as tens of MB of memory each.
+                out.put(entry.output_format)
+                out.put(self._spool(key, entry))
+            out.put(Done(entry.request_id, entry.character_cost, cached=False))
+            return
+
+    def _spool(self, key: str, entry: CachedSection) -> BinaryIO:
+        opened = self.cache.open_entry(key) if self.cache is not None else None
+        if opened is not None:
+            return opened.file
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the main thread
+        spool.write(entry.audio)
+        spool.seek(0)
+        return spool
+
+    def _request(self, upload: Upload, request: ConvertRequest, out: queue.Queue[Any]
+                 ) -> CachedSection:  # fmt: skip
+        """One conversion (the backend retries). Streamed audio goes to `out` as it arrives."""
+        if not self.stream:
+            result = self.backend.convert(upload, request)
+            return CachedSection(result.audio, result.output_format, result.request_id,
+                                 result.character_cost)  # fmt: skip
+        with self.backend.convert_stream(upload, request) as stream:
+            out.put(stream.output_format)
+            chunks = []
+            for chunk in stream:
+                chunks.append(chunk)
+                out.put(chunk)
+        return CachedSection(b"".join(chunks), stream.output_format, stream.request_id,
+                             stream.character_cost)  # fmt: skip
+
+    def take_notices(self) -> list[str]:
+        """Notices for the reporter (called from the main thread only)."""
+        with self._lock:
+            notices, self._notices = self._notices, []
+        return notices
+
+    def _fallback(self) -> str:
+        return tier_fallback(self.format, streaming=self.stream)
+
+    def _fall_back(self, failed: str, exc: TierError) -> None:
+        with self._lock:
+            if self.format != failed:  # another worker already fell back
+                return
+            if self.fell_back or not self.may_fall_back:
+                raise exc
+            self.format, self.fell_back = self._fallback(), True
+            self._notices.append(f"{failed} needs a higher subscription tier; "
+                                f"converting sections as {self.format} instead")  # fmt: skip
