@@ -27,7 +27,7 @@ import gc
 import queue
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -127,10 +127,10 @@ def convert_long(
     sink = open_sink(target, output)
     rate = sink.sample_rate
     jobs = max(1, jobs)
-    runner = SectionWorker(source, plan.sample_rate, backend, request, output, rate, jobs=jobs,
-                     input_pcm=input_pcm, stream=stream, cache=cache)  # fmt: skip
+    worker = SectionWorker(source, plan.sample_rate, backend, request, output, rate, jobs=jobs,
+                           input_pcm=input_pcm, stream=stream, cache=cache)  # fmt: skip
     stitcher = Stitcher(plan.at_rate(rate))
-    result = LongResult(plan, runner.format, stitcher.plan.frames / rate)
+    result = LongResult(plan, worker.format, stitcher.plan.frames / rate)
 
     def emit(blocks: list[io.Samples]) -> None:
         for block in blocks:
@@ -138,7 +138,7 @@ def convert_long(
             if on_audio is not None:
                 on_audio(block, rate)
 
-    pending: deque[tuple[Section, queue.Queue[Any], Future[None]]] = deque()
+    pending: deque[tuple[Section, queue.Queue[Any]]] = deque()
     sections = iter(plan.sections)
     pool = ThreadPoolExecutor(jobs + 1, thread_name_prefix="voxcli-section")
     reporter.start(len(plan.sections), "sections")
@@ -146,16 +146,17 @@ def convert_long(
         while True:
             while len(pending) < jobs + 1 and (section := next(sections, None)):
                 out: queue.Queue[Any] = queue.Queue()
-                pending.append((section, out, pool.submit(runner.work, section, out)))
+                pool.submit(worker.work, section, out)
+                pending.append((section, out))
             if not pending:
                 break
-            section, out, _ = pending.popleft()
+            section, out = pending.popleft()
             try:
                 done = _stitch_section(out, stitcher, rate, emit)
             except VoxError as exc:
                 span = f"{clock(plan.seconds(section.start))}-{clock(plan.seconds(section.end))}"
                 raise exc.with_context(f"section {section.index + 1} ({span})") from exc
-            for notice in runner.take_notices():
+            for notice in worker.take_notices():
                 reporter.notice(notice)
             result.section_request_ids.append(done.request_id)
             result.section_cached.append(done.cached)
@@ -169,7 +170,7 @@ def convert_long(
             gc.collect()
         sink.close()
     except BaseException as exc:
-        runner.stop.set()
+        worker.stop.set()
         # Let sections already in flight finish into the cache, unless the user interrupted.
         pool.shutdown(wait=isinstance(exc, Exception), cancel_futures=True)
         if isinstance(exc, Exception):
@@ -180,7 +181,7 @@ def convert_long(
     finally:
         reporter.finish()
     pool.shutdown()
-    result.output_format = runner.format
+    result.output_format = worker.format
     result.drift_ms = stitcher.drift_ms
     return result
 
@@ -238,9 +239,9 @@ def _pieces(item: bytes | BinaryIO, size: int) -> Iterator[bytes]:
             yield piece
 
 
-def _discard(pending: deque[tuple[Section, queue.Queue[Any], Future[None]]]) -> None:
+def _discard(pending: deque[tuple[Section, queue.Queue[Any]]]) -> None:
     """Close the files of sections that were converted but will not be stitched."""
-    for _, out, _ in pending:
+    for _, out in pending:
         while not out.empty():
             item = out.get_nowait()
             if hasattr(item, "close"):
