@@ -51,22 +51,26 @@ class Measured:
     cpu: float
     peak_mb: float
     stdout: str
+    started: float
+    """`time.monotonic()` at launch (the same clock as the server's request times)."""
+    ended: float
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
     """Run `cmd` to completion and read its own resource usage with wait4 (not its children's)."""
     out_path = ROOT / "bench-out" / "long_audio" / "stdout.txt"
     with out_path.open("w+") as out:
-        start = time.perf_counter()
+        start, started = time.perf_counter(), time.monotonic()
         proc = subprocess.Popen(cmd, stdout=out, env=env, cwd=ROOT)
         _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
+        wall, ended = time.perf_counter() - start, time.monotonic()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:4])} ... failed with exit code {proc.returncode}")
-    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(wall, cpu, usage.ru_maxrss / 1024, text, started, ended)
 
 
 def make_input(path: Path, hours: float) -> Path:
@@ -89,14 +93,14 @@ def make_input(path: Path, hours: float) -> Path:
 
 
 @contextmanager
-def server(latency: float, max_concurrent: int | None) -> Iterator[tuple[str, dict[str, int]]]:
+def server(latency: float, max_concurrent: int | None) -> Iterator[tuple[str, dict[str, float]]]:
     """An identity ApiServer in a subprocess; yields its URL and, afterwards, its statistics."""
     cmd = [sys.executable, __file__, "--serve", "--latency", str(latency)]
     if max_concurrent:
         cmd += ["--max-concurrent", str(max_concurrent)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
-    stats: dict[str, int] = {}
+    stats: dict[str, float] = {}
     try:
         yield proc.stdout.readline().strip(), stats
     finally:
@@ -123,7 +127,12 @@ def serve(latency: float, max_concurrent: int | None) -> None:
         pass
     posts = [r for r in api.requests if r.method == "POST"]
     statuses = Counter(str(r.status) for r in posts)
-    print(json.dumps({"requests": len(posts), **statuses}), flush=True)
+    times = {
+        "first_start": min((r.started for r in posts), default=0.0),
+        "last_end": max((r.ended or 0.0 for r in posts), default=0.0),
+        "mean_service": sum((r.ended or r.started) - r.started for r in posts) / max(len(posts), 1),
+    }
+    print(json.dumps({"requests": len(posts), **statuses, **times}), flush=True)
 
 
 def baseline(source: str, target: str) -> None:
@@ -147,6 +156,53 @@ def voxcli(source: Path, output: Path, url: str, work: Path, *extra: str) -> Mea
     return measure(cmd, env)
 
 
+def long_run(args: argparse.Namespace, work: Path) -> None:
+    """Scenario 1: peak RSS and CPU against a plain decode + encode."""
+    import soundfile as sf
+
+    source = make_input(work / f"speech-{args.hours:g}h.wav", args.hours)
+    print(f"1. {args.hours:g} h input, 44.1 kHz WAV -> MP3 (mp3_44100_128), identity server, "
+          "no latency, default --jobs")  # fmt: skip
+    with server(0.0, None) as (url, stats):
+        run = voxcli(source, work / "out.mp3", url, work)
+    cuts = json.loads(run.stdout)["sections"]["sections"]
+    drift_ms = (sf.info(str(work / "out.mp3")).duration - args.hours * 3600) * 1000
+    base = measure([sys.executable, __file__, "--baseline", str(source),
+                    str(work / "baseline.mp3")])  # fmt: skip
+    print(f"   sections: {len(cuts)}, forced cuts: {sum(c['cut_forced'] for c in cuts)}; "
+          f"server answers: {answers(stats)}")  # fmt: skip
+    print(f"   output duration - input duration: {drift_ms:+.1f} ms")
+    print(f"   voxcli peak RSS: {run.peak_mb:.0f} MB (goal <= 300)")
+    print(f"   voxcli CPU: {run.cpu:.1f} s = {run.cpu / args.hours:.1f} s per hour of audio; "
+          f"wall {run.wall:.1f} s")  # fmt: skip
+    print(f"   plain decode + MP3 encode: CPU {base.cpu:.1f} s, peak RSS {base.peak_mb:.0f} MB")
+    print(f"   CPU ratio voxcli / plain: {run.cpu / base.cpu:.2f} (goal <= 2.0)")
+
+
+def latency_run(args: argparse.Namespace, work: Path) -> None:
+    """Scenario 2: wall time against ceil(sections / jobs) x latency."""
+    source = make_input(work / f"speech-{args.latency_hours:g}h.wav", args.latency_hours)
+    print(f"2. {args.latency_hours:g} h input -> {args.latency_output.upper()}, server latency "
+          f"{args.latency:g} s per request, max {args.jobs} concurrent, "
+          f"--jobs {args.jobs}")  # fmt: skip
+    output = work / f"out-latency.{args.latency_output}"
+    with server(args.latency, args.jobs) as (url, stats):
+        run = voxcli(source, output, url, work, "--jobs", str(args.jobs))
+    count = len(json.loads(run.stdout)["sections"]["sections"])
+    ideal = math.ceil(count / args.jobs) * args.latency
+    print(f"   sections: {count}; server answers: {answers(stats)}")
+    print(f"   wall {run.wall:.1f} s vs ideal ceil({count}/{args.jobs}) x {args.latency:g} s = "
+          f"{ideal:.0f} s: efficiency {ideal / run.wall:.2f} (goal >= 0.9)")  # fmt: skip
+    print(f"   where the rest went: {stats['first_start'] - run.started:.1f} s before the first "
+          f"request had arrived (start-up, plan, first upload), mean time per request on the "
+          f"server {stats['mean_service']:.2f} s, {run.ended - stats['last_end']:.1f} s after "
+          f"the last answer")  # fmt: skip
+
+
+def answers(stats: dict[str, float]) -> str:
+    return ", ".join(f"{k}: {int(v)}" for k, v in stats.items() if k == "requests" or k.isdigit())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=3.0)
@@ -154,6 +210,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=20.0)
     parser.add_argument("--jobs", type=int, default=3)
     parser.add_argument("--latency-output", choices=["wav", "mp3"], default="wav")
+    parser.add_argument("--only", choices=["long", "latency"], help="run one scenario")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--max-concurrent", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", nargs=2, metavar=("SRC", "DST"), help=argparse.SUPPRESS)
@@ -162,45 +219,12 @@ def main() -> None:
         return serve(args.latency, args.max_concurrent)
     if args.baseline:
         return baseline(*args.baseline)
-
     work = ROOT / "bench-out" / "long_audio"
     work.mkdir(parents=True, exist_ok=True)
-    long_input = make_input(work / f"speech-{args.hours:g}h.wav", args.hours)
-
-    print(f"1. {args.hours:g} h input, 44.1 kHz WAV -> MP3 (mp3_44100_128), identity server, "
-          "no latency, default --jobs")  # fmt: skip
-    with server(0.0, None) as (url, stats):
-        run = voxcli(long_input, work / "out.mp3", url, work)
-    result = json.loads(run.stdout)
-    sections = result["sections"]["sections"]
-    import soundfile as sf
-
-    out_seconds = sf.info(str(work / "out.mp3")).duration
-    base = measure([sys.executable, __file__, "--baseline", str(long_input),
-                    str(work / "baseline.mp3")])  # fmt: skip
-    print(f"   sections: {len(sections)}, forced cuts: {sum(s['cut_forced'] for s in sections)};"
-          f" server answers: {stats}")  # fmt: skip
-    print(
-        f"   output duration - input duration: {(out_seconds - args.hours * 3600) * 1000:+.1f} ms"
-    )
-    print(f"   voxcli peak RSS: {run.peak_mb:.0f} MB (goal <= 300)")
-    print(f"   voxcli CPU: {run.cpu:.1f} s = {run.cpu / args.hours:.1f} s per hour of audio; "
-          f"wall {run.wall:.1f} s")  # fmt: skip
-    print(f"   plain decode + MP3 encode: CPU {base.cpu:.1f} s, peak RSS {base.peak_mb:.0f} MB")
-    print(f"   CPU ratio voxcli / plain: {run.cpu / base.cpu:.2f} (goal <= 2.0)")
-
-    short_input = make_input(work / f"speech-{args.latency_hours:g}h.wav", args.latency_hours)
-    print(f"2. {args.latency_hours:g} h input -> {args.latency_output.upper()}, server latency "
-          f"{args.latency:g} s per request, max {args.jobs} concurrent, "
-          f"--jobs {args.jobs}")  # fmt: skip
-    output = work / f"out-latency.{args.latency_output}"
-    with server(args.latency, args.jobs) as (url, stats):
-        run = voxcli(short_input, output, url, work, "--jobs", str(args.jobs))
-    count = len(json.loads(run.stdout)["sections"]["sections"])
-    ideal = math.ceil(count / args.jobs) * args.latency
-    print(f"   sections: {count}; server answers: {stats}")
-    print(f"   wall {run.wall:.1f} s vs ideal ceil({count}/{args.jobs}) x {args.latency:g} s = "
-          f"{ideal:.0f} s: efficiency {ideal / run.wall:.2f} (goal >= 0.9)")  # fmt: skip
+    if args.only != "latency":
+        long_run(args, work)
+    if args.only != "long":
+        latency_run(args, work)
 
 
 if __name__ == "__main__":

@@ -340,5 +340,5 @@ def test_sections_in_memory_stay_bounded_while_one_is_slow(speech: Path, tmp_pat
     head = next(r for r in posts if r.audio == first)
     assert head.ended is not None
     started_meanwhile = [r for r in posts if r.started < head.ended]
-    # jobs + 1 sections may be in flight or waiting; the rest wait until the head is stitched.
-    assert len(started_meanwhile) <= 3 < len(result.plan.sections)
+    # 2 x jobs sections may be under way; the rest wait until the head is stitched.
+    assert len(started_meanwhile) <= 4 < len(result.plan.sections)

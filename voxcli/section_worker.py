@@ -90,8 +90,8 @@ class SectionWorker:
         self.fell_back = False
         self._notices: list[str] = []
         self.stop = threading.Event()
-        # The pool has one thread more than `jobs`: it reads and encodes the next upload (or
-        # finds it cached) while `jobs` requests are in flight, so a freed slot is used at once.
+        # The pool has more threads than `jobs`: they read and encode the next uploads (or find
+        # them cached) while `jobs` requests are in flight, so freed slots are used at once.
         self.slots = threading.Semaphore(jobs)
         self._lock = threading.Lock()
 

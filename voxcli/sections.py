@@ -9,9 +9,11 @@ concatenated. The main thread takes the answers in plan order, decodes them, loc
 upload's length, crossfades neighbours (`voxcli.audio.stitch`) and encodes the result once
 (`voxcli.audio.sink`), block by block.
 
-Memory stays bounded by a few sections whatever the input length: at most ``jobs + 1`` sections
-are in flight or waiting (finished ones wait on disk), and audio moves through the stitcher in
-pieces of a few seconds. The workers live in `voxcli.section_worker`.
+Memory stays bounded by a few sections whatever the input length: at most ``2 x jobs`` sections
+are under way at once -- `jobs` requests in flight, up to `jobs` uploads read and encoded ahead
+so freed request slots are used at once, and finished sections waiting on disk for their turn --
+and audio moves through the stitcher in pieces of a few seconds. The workers live in
+`voxcli.section_worker`.
 
 When the service refuses the PCM rate for the account's tier, the run falls back once to a
 format every tier may request (`voxcli.audio.formats.tier_fallback`), remembers it for the
@@ -140,11 +142,12 @@ def convert_long(
 
     pending: deque[tuple[Section, queue.Queue[Any]]] = deque()
     sections = iter(plan.sections)
-    pool = ThreadPoolExecutor(jobs + 1, thread_name_prefix="voxcli-section")
+    window = 2 * jobs
+    pool = ThreadPoolExecutor(window, thread_name_prefix="voxcli-section")
     reporter.start(len(plan.sections), "sections")
     try:
         while True:
-            while len(pending) < jobs + 1 and (section := next(sections, None)):
+            while len(pending) < window and (section := next(sections, None)):
                 out: queue.Queue[Any] = queue.Queue()
                 pool.submit(worker.work, section, out)
                 pending.append((section, out))

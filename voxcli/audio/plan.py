@@ -68,13 +68,12 @@ def hop_frames(sample_rate: int) -> int:
 
 
 def _frame_db(samples: NDArray[np.float32], hop: int) -> NDArray[np.float32]:
-    count = -(-len(samples) // hop)
-    padded = np.zeros(count * hop, dtype=np.float64)
-    padded[: len(samples)] = samples
-    power = np.square(padded).reshape(count, hop).mean(axis=1)
-    # The last hop may be partial: average over the frames it really has.
-    if len(samples) % hop:
-        power[-1] *= hop / (len(samples) % hop)
+    full = len(samples) // hop * hop
+    hops = samples[:full].reshape(-1, hop)
+    power = np.einsum("ij,ij->i", hops, hops).astype(np.float64) / hop
+    if full < len(samples):  # a partial last hop: average over the frames it really has
+        rest = samples[full:].astype(np.float64)
+        power = np.append(power, np.dot(rest, rest) / len(rest))
     return np.maximum(10.0 * np.log10(power + 1e-30), _FLOOR_DB).astype(np.float32)
 
 
