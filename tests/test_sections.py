@@ -342,3 +342,20 @@ def test_sections_in_memory_stay_bounded_while_one_is_slow(speech: Path, tmp_pat
     started_meanwhile = [r for r in posts if r.started < head.ended]
     # 2 x jobs sections may be under way; the rest wait until the head is stitched.
     assert len(started_meanwhile) <= 4 < len(result.plan.sections)
+
+
+@pytest.mark.parametrize(("name", "rate"), [("out.flac", 44100), ("out.ogg", 48000)])
+def test_stereo_input_at_another_rate(tmp_path: Path, name: str, rate: int) -> None:
+    left = speechlike(70.0, 22050, seed=6)
+    stereo = np.stack([left, 0.5 * left], axis=1)
+    source = tmp_path / "stereo.wav"
+    sf.write(source, stereo, 22050, subtype="PCM_16")
+    with served(TransformBackend()) as (server, client):
+        result = run(source, client, tmp_path / name, name=name)
+    assert {r.query["output_format"] for r in conversions(server)} == {f"pcm_{rate}"}
+    got, got_rate = sf.read(tmp_path / name, dtype="float32")
+    assert got_rate == rate and got.ndim == 1
+    assert abs(len(got) - 70.0 * rate) <= 0.01 * rate
+    assert len(result.plan.sections) == 3
+    if name.endswith(".flac"):
+        assert snr_db(reference(source, rate), got) >= 30.0  # the mono downmix, resampled
