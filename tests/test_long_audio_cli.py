@@ -23,6 +23,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from tests.cli.helpers import conversions
+from tests.support.audio import speechlike, write_wav
 from tests.support.long_speech import long_speech
 from tests.support.server import TEST_KEY
 from tests.support.transform_backend import TransformBackend
@@ -161,3 +162,18 @@ def test_a_killed_conversion_resumes_with_only_the_missing_sections(
     assert second.returncode == 0, stderr
     assert len(conversions(identity)) - sent_before == total - finished
     assert abs(sf.info(str(out)).duration - sf.info(str(source)).duration) <= 0.010
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_long_input_from_stdin_to_stdout(identity: ApiServer, tmp_path: Path, stream: bool) -> None:
+    source = speechlike(150.0, 16000, pause_every=6.0)
+    wav = write_wav(tmp_path / "in.wav", source)
+    args = ["convert", "-", "-v", "Rachel", "-f", "pcm_16000", "--max-section", "40", "--no-cache"]
+    result = runner.invoke(app, args + (["--stream"] if stream else []), input=wav.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    requests = conversions(identity)
+    assert len(requests) >= 4
+    assert all(r.path.endswith("/stream") == stream for r in requests)
+    converted = np.frombuffer(result.stdout_bytes, dtype="<i2").astype(np.float32) / 32768.0
+    assert len(converted) == len(source)
+    assert snr_db(source, converted) >= 30.0
