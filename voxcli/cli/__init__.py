@@ -39,7 +39,7 @@ def main() -> None:
 def _register() -> None:
     # Command modules import only typer and voxcli's light modules at the top; heavy libraries
     # (numpy, soundfile, httpx, the engine) load inside the commands that need them.
-    from voxcli.cli import cache_cmd, config_cmd, convert, devices, models, serve, voices
+    from voxcli.cli import cache_cmd, config_cmd, convert, devices, doctor, models, serve, voices
 
     app.command("convert", no_args_is_help=True)(convert.convert)
     app.add_typer(voices.app, name="voices")
@@ -48,6 +48,7 @@ def _register() -> None:
     app.command("devices")(devices.devices)
     app.command("serve")(serve.serve)
     app.add_typer(cache_cmd.app, name="cache")
+    app.command("doctor")(doctor.doctor)
 
 
 _register()

@@ -1,0 +1,89 @@
+"""`voxcli doctor`'s checks: is this machine and configuration ready to convert?
+
+Each check returns a `Check` instead of raising, so one failure does not hide the others. A
+failed check carries the `VoxError` that explains it (and decides the command's exit status).
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from voxcli import __version__
+from voxcli.errors import VoxError
+
+if TYPE_CHECKING:
+    from voxcli.config import Config
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check."""
+
+    name: str
+    ok: bool
+    detail: str
+    error: VoxError | None = None
+    required: bool = True
+    """A failed optional check (e.g. no audio device) is reported but does not fail `doctor`."""
+
+
+def _run(name: str, probe: Callable[[], str], *, required: bool = True) -> Check:
+    try:
+        return Check(name, True, probe(), required=required)
+    except VoxError as exc:
+        detail = str(exc) + (f" ({exc.hint})" if exc.hint else "")
+        return Check(name, False, detail, exc, required)
+
+
+def run_checks() -> list[Check]:
+    """Run every check, in the order a user would fix things."""
+    from voxcli import config as cfg
+
+    checks = [Check("voxcli", True, f"{__version__} on Python {platform.python_version()}")]
+    try:
+        conf = cfg.load()
+    except VoxError as exc:
+        return [*checks, Check("configuration", False, str(exc), exc)]
+    name, implicit = conf.backend()
+    key = cfg.redact("api_key", conf["api_key"])
+    checks.append(Check("configuration", True, f"{conf.path} (api_key: {key})"))
+    how = " (no API key: the offline default)" if implicit else ""
+    checks.append(Check("backend", True, name + how))
+    if name == "elevenlabs":
+        checks.append(_run("service", lambda: _service(conf)))
+    checks.append(_run("local engine", _engine, required=name == "local"))
+    checks.append(_run("audio output", _audio, required=False))
+    return checks
+
+
+def _service(conf: Config) -> str:
+    from voxcli import backends
+
+    with backends.create("elevenlabs", conf) as backend:
+        able = [m.model_id for m in backend.models() if m.can_do_voice_conversion]
+    return f"{conf['base_url']} answers; voice conversion models: {', '.join(able) or 'none'}"
+
+
+def _engine() -> str:
+    from voxcli import backends
+    from voxcli import config as cfg
+
+    with backends.create("local", cfg.load()) as backend:
+        voices = backend.voices()
+    import pyworld  # noqa: F401 - proves the vocoder's extension module loads
+
+    return f"{len(voices)} voice(s): " + ", ".join(v.voice_id for v in voices)
+
+
+def _audio() -> str:
+    from voxcli.audio.devices import list_devices
+
+    outputs = [d for d in list_devices() if d["max_output_channels"] > 0]
+    if not outputs:
+        from voxcli.errors import DeviceError
+
+        raise DeviceError("no audio output device", hint="--play needs a sound server or device")
+    return f"{len(outputs)} output device(s), e.g. {outputs[0]['name']}"
