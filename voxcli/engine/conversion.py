@@ -33,7 +33,7 @@ from voxcli.engine.features import (
     speech_mask,
     to_canonical,
 )
-from voxcli.engine.knn import exemplar_correction, smooth  # noqa: F401
+from voxcli.engine.knn import exemplar_correction, smooth
 from voxcli.engine.mcep import POWER_FLOOR, canonical_basis, from_log_power
 from voxcli.engine.params import MAX_RATE, MIN_RATE, QUALITIES, AnalysisParams, Quality
 from voxcli.engine.profile import VoiceProfile
@@ -48,12 +48,15 @@ MIN_SECONDS = 0.1
 #: Fewer speech frames than this and the input is treated as silence (returned unchanged).
 MIN_SPEECH_FRAMES = 10
 #: Exponent on the target/source spread ratio of each cepstral coefficient (1 = full MVN).
-VARIANCE_EXPONENT = 1.0
+#: Half-way (0.5) costs 3-4 fewer WER points for about 0.015 less of the identity gap.
+VARIANCE_EXPONENT = 0.5
 SCALE_LIMITS = (0.25, 4.0)
 #: Share of the log formant ratio applied by the tract warp.
 VTL_SHARE = 1.0
 #: Exemplar-correction weight at strength 1.
 LAMBDA_MAX = 1.0
+#: Length of the moving average applied to the exemplar correction.
+SMOOTHING_MS = 25.0
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,9 @@ def convert_envelope(
             query, voiced, target, book_query, book, profile.codebook_voiced, k=knn.K_NEIGHBOURS
         )
         delta[:, 0] = 0.0
-        target = target + opts.exemplar_weight * smooth(delta, params.smoothing_frames)
+        target = target + opts.exemplar_weight * smooth(
+            delta, max(1, int(round(SMOOTHING_MS / params.frame_period_ms)) | 1)
+        )
     # Step 6: apply the change as a smooth gain on the native grid and restore frame energy.
     gain = from_canonical(basis.log_power(target - mc), fs, log_sp.shape[1])
     log_sp += gain

@@ -70,11 +70,6 @@ class AnalysisParams:
         """Number of spectral bins (``fft_size // 2 + 1``)."""
         return self.fft_size // 2 + 1
 
-    @property
-    def smoothing_frames(self) -> int:
-        """Frames in about 25 ms: the moving average applied to the exemplar correction."""
-        return 5 if self.quality == "default" else 3
-
 
 def formant_band(sample_rate: int) -> tuple[float, float]:
     """The band formant candidates are taken from; it shrinks with the Nyquist frequency."""

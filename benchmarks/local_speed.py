@@ -1,0 +1,78 @@
+"""Speed, memory and determinism figures for the local-engine benchmark.
+
+Real-time factor = CPU seconds / audio seconds of one single-threaded conversion (after a warm-up
+call, so imports and cached tables are not counted). Peak memory is the maximum resident set
+size of a fresh process converting a 5-minute input.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from local_corpus import HELD_OUT, RATE, ROOT, Corpus
+
+from voxcli.engine import ConversionOptions, VoiceProfile, build_profile, convert
+
+_MEMORY_PROBE = """
+import os, resource, sys
+for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[v] = "1"
+import numpy as np, soundfile as sf
+from voxcli.engine import VoiceProfile, convert, ConversionOptions
+x, rate = sf.read(sys.argv[1], dtype="float32")
+profile = VoiceProfile.from_bytes(open(sys.argv[2], "rb").read())
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+y = convert(x, rate, profile, ConversionOptions(quality=sys.argv[3]))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before // 1024, after // 1024, len(y) == len(x))
+"""
+
+
+def _rtf(x: np.ndarray, profile: VoiceProfile, quality: str) -> float:
+    opts = ConversionOptions(quality=quality)  # type: ignore[arg-type]
+    convert(x[: 2 * RATE], RATE, profile, opts)  # warm-up
+    start = time.process_time()
+    convert(x, RATE, profile, opts)
+    return (time.process_time() - start) / (len(x) / RATE)
+
+
+def speed_report(corpus: Corpus) -> dict[str, float]:
+    """Measure and print the speed figures; return them for the criteria table."""
+    profile_path = ROOT / "voxcli/data/voices/sally.npz"
+    profile = VoiceProfile.from_bytes(profile_path.read_bytes())
+    x = np.concatenate([corpus.utterance("us2", u) for u in HELD_OUT])
+    x = np.tile(x, int(np.ceil(30 * RATE / len(x))))[: 30 * RATE]
+    out: dict[str, float] = {}
+    print("\n## Speed (one core, 30 s input, 16 kHz)\n")
+    for quality in ("default", "fast"):
+        out[f"rtf_{quality}"] = _rtf(x, profile, quality)
+        print(f"real-time factor, {quality:7s}: {out[f'rtf_{quality}']:.3f}")
+    ten = x[: 10 * RATE]
+    out["deterministic"] = float(np.array_equal(convert(ten, RATE, profile),
+                                                convert(ten, RATE, profile)))  # fmt: skip
+    print(f"deterministic (two runs bit-identical): {bool(out['deterministic'])}")
+    reference = corpus.reference("us1")[: 60 * RATE]
+    start = time.process_time()
+    build_profile([(reference, RATE)])
+    out["profile_seconds"] = time.process_time() - start
+    print(f"profile from {len(reference) / RATE:.0f} s of reference: "
+          f"{out['profile_seconds']:.1f} CPU-s")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        long_input = Path(tmp) / "five-minutes.wav"
+        sf.write(str(long_input), np.tile(x, 10), RATE, subtype="PCM_16")
+        for quality in ("default", "fast"):
+            probe = subprocess.run(
+                [sys.executable, "-c", _MEMORY_PROBE, str(long_input), str(profile_path), quality],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            before, after, same_length = probe.stdout.split()
+            out[f"peak_mb_{quality}"] = float(after)
+            print(f"5-minute input, {quality:7s}: peak RSS {after} MB (after imports and "
+                  f"loading: {before} MB), length kept: {same_length}")  # fmt: skip
+    return out
