@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io as stdio
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -359,3 +360,31 @@ def test_stereo_input_at_another_rate(tmp_path: Path, name: str, rate: int) -> N
     assert len(result.plan.sections) == 3
     if name.endswith(".flac"):
         assert snr_db(reference(source, rate), got) >= 30.0  # the mono downmix, resampled
+
+
+def test_an_interrupt_does_not_wait_for_requests_in_flight(speech: Path, tmp_path: Path) -> None:
+    first = upload_of(speech, 0)
+    release = threading.Event()
+    server_box: list[ApiServer] = []
+
+    def hold(upload: Upload, _: ConvertRequest) -> None:
+        if upload.data == first:  # answer section 1 once others are in flight
+            for _ in range(500):
+                if len(server_box[0].requests) >= 2:
+                    break
+                time.sleep(0.01)
+        else:
+            release.wait(30)  # everything else hangs until the test lets go
+
+    def interrupt(block: np.ndarray, rate: int) -> None:
+        raise KeyboardInterrupt
+
+    with served(FailingBackend(hold)) as (server, client):
+        server_box.append(server)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                run(speech, client, tmp_path / "out.wav", jobs=2, on_audio=interrupt)
+            # convert_long gave up at once: other sections are still being converted.
+            assert [r for r in conversions(server) if r.status is None]
+        finally:
+            release.set()

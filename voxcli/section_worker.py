@@ -74,6 +74,62 @@ class Done:
     cached: bool
 
 
+class OrderedSlots:
+    """At most `limit` requests at once, started in section order.
+
+    Uploads are prepared ahead by several threads, which finish in any order; admitting them by
+    section index keeps the head of the plan first, so output (and `--play`) starts as early as
+    it can and finished sections never wait long for an earlier one. A section that needs no
+    request (cached, failed, abandoned) passes its turn.
+    """
+
+    def __init__(self, limit: int, stop: threading.Event) -> None:
+        self._limit = limit
+        self._stop = stop
+        self._held = 0
+        self._next = 0
+        self._passed: set[int] = set()
+        self._cond = threading.Condition()
+
+    def acquire(self, turn: int) -> None:
+        """Wait for turn `turn` and a free slot; raise `Stopped` if the run is abandoned."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._stop.is_set() or (self._next == turn and self._held < self._limit)
+            )
+            if self._stop.is_set():
+                raise Stopped
+            self._held += 1
+            self._advance()
+
+    def release(self) -> None:
+        with self._cond:
+            self._held -= 1
+            self._cond.notify_all()
+
+    def pass_turn(self, turn: int) -> None:
+        """Turn `turn` needs no slot (or already had one): let the later ones go."""
+        with self._cond:
+            if turn >= self._next:
+                self._passed.add(turn)
+                while self._next in self._passed:
+                    self._passed.discard(self._next)
+                    self._next += 1
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Wake every waiter (after the stop event was set)."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def _advance(self) -> None:
+        self._next += 1
+        while self._next in self._passed:
+            self._passed.discard(self._next)
+            self._next += 1
+        self._cond.notify_all()
+
+
 class SectionWorker:
     """What the pool threads of one `convert_long` call share; `work` converts one section."""
 
@@ -91,15 +147,25 @@ class SectionWorker:
         self.fell_back = False
         self._notices: list[str] = []
         self.stop = threading.Event()
+        """Set when the run failed: start no more requests."""
+        self.abandon = threading.Event()
+        """Set when the user interrupted: stop waiting for requests in flight too."""
         # The pool has more threads than `jobs`: they read and encode the next uploads (or find
         # them cached) while `jobs` requests are in flight, so freed slots are used at once.
-        self.slots = threading.Semaphore(jobs)
+        self.slots = OrderedSlots(jobs, self.stop)
         self._lock = threading.Lock()
 
     def key(self, upload: Upload, output_format: str) -> str:
         identity = backend_identity(self.backend)
         return section_key(upload, self.request, output_format=output_format,
                            backend=self.backend.name, identity=identity)  # fmt: skip
+
+    def abort(self, *, abandon: bool = False) -> None:
+        """Start no more requests; with `abandon`, stop waiting for those in flight as well."""
+        if abandon:
+            self.abandon.set()
+        self.stop.set()
+        self.slots.wake()
 
     def work(self, section: Section, out: queue.Queue[Any]) -> None:
         """Convert one section, putting ``format, chunk..., Done`` (or an error) on `out`."""
@@ -109,11 +175,13 @@ class SectionWorker:
             upload = read_upload(self.source, section, self.input_rate, input_pcm=self.input_pcm)
             upload.check_limits()
             if not self._from_cache(upload, out):
-                self._convert(upload, out)
+                self._convert(section.index, upload, out)
         except Stopped:
             return
         except BaseException as exc:  # handed to the main thread, which raises it
             out.put(exc)
+        finally:
+            self.slots.pass_turn(section.index)  # cached or failed: let the next one go
 
     def _from_cache(self, upload: Upload, out: queue.Queue[Any]) -> bool:
         if self.cache is None:
@@ -129,33 +197,33 @@ class SectionWorker:
                 return True
         return False
 
-    def _convert(self, upload: Upload, out: queue.Queue[Any]) -> None:
-        while True:
-            with self.slots:
-                if self.stop.is_set():
-                    raise Stopped
+    def _convert(self, index: int, upload: Upload, out: queue.Queue[Any]) -> None:
+        self.slots.acquire(index)
+        try:
+            while True:
                 fmt = self.format  # read once a slot is ours: a fallback may just have happened
                 try:
                     entry = self._request(upload, replace(self.request, output_format=fmt), out)
+                    break
                 except TierError as exc:
                     self._fall_back(fmt, exc)
-                    continue
-            key = self.key(upload, fmt)
-            if self.cache is not None:
-                self.cache.put(key, entry)
-            if not self.stream:
-                # Hand the body over on disk: sections that finish ahead of their turn then
-                # wait as files, not as tens of MB of memory each.
-                out.put(entry.output_format)
-                out.put(self._spool(key, entry))
-            out.put(Done(entry.request_id, entry.character_cost, cached=False))
-            del entry
-            # NOTE: an httpx response is a reference cycle (Response <-> its BoundSyncStream),
-            # so its body (tens of MB) is freed only when the cyclic collector runs, which the
-            # few allocations per section rarely trigger. Without this, RSS grew with the
-            # input's length (565 MB for 3 hours) and with every extra job.
-            gc.collect()
-            return
+        finally:
+            self.slots.release()
+        key = self.key(upload, fmt)
+        if self.cache is not None:
+            self.cache.put(key, entry)
+        if not self.stream:
+            # Hand the body over on disk: sections that finish ahead of their turn then
+            # wait as files, not as tens of MB of memory each.
+            out.put(entry.output_format)
+            out.put(self._spool(key, entry))
+        out.put(Done(entry.request_id, entry.character_cost, cached=False))
+        del entry
+        # NOTE: an httpx response is a reference cycle (Response <-> its BoundSyncStream), so
+        # its body (tens of MB) is freed only when the cyclic collector runs, which the few
+        # allocations per section rarely trigger. Without this, RSS grew with the input's
+        # length (565 MB for 3 hours) and with every extra job.
+        gc.collect()
 
     def _spool(self, key: str, entry: CachedSection) -> BinaryIO:
         opened = self.cache.open_entry(key) if self.cache is not None else None
@@ -168,6 +236,35 @@ class SectionWorker:
 
     def _request(self, upload: Upload, request: ConvertRequest, out: queue.Queue[Any]
                  ) -> CachedSection:  # fmt: skip
+        """One conversion on a daemon thread, waited for until the run is abandoned.
+
+        NOTE: the pool's own threads are joined at interpreter exit, and must be: a daemon
+        thread killed inside numpy's C++ code aborts the process ("terminate called without an
+        active exception"). The request itself is only HTTP (Python and socket calls), which a
+        daemon thread may safely be killed in, so a Ctrl-C does not wait minutes for it.
+        """
+        outcome: list[tuple[bool, Any]] = []
+        finished = threading.Event()
+
+        def call() -> None:
+            try:
+                outcome.append((True, self._send(upload, request, out)))
+            except BaseException as exc:  # re-raised on the pool thread below
+                outcome.append((False, exc))
+            finally:
+                finished.set()
+
+        threading.Thread(target=call, name="voxcli-request", daemon=True).start()
+        while not finished.wait(0.2):
+            if self.abandon.is_set():
+                raise Stopped
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def _send(self, upload: Upload, request: ConvertRequest, out: queue.Queue[Any]
+              ) -> CachedSection:  # fmt: skip
         """One conversion (the backend retries). Streamed audio goes to `out` as it arrives."""
         if not self.stream:
             result = self.backend.convert(upload, request)

@@ -167,11 +167,12 @@ def convert_long(
             reporter.advance()
         sink.close()
     except BaseException as exc:
-        worker.stop.set()
-        # Let sections already in flight finish into the cache, unless the user interrupted.
-        pool.shutdown(wait=isinstance(exc, Exception), cancel_futures=True)
-        if isinstance(exc, Exception):
-            _discard(pending)
+        # Let requests in flight finish into the cache, unless the user interrupted: then
+        # abandon them (their threads are daemons) so Ctrl-C exits at once.
+        interrupted = not isinstance(exc, Exception)
+        worker.abort(abandon=interrupted)
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        _discard(pending)
         with contextlib.suppress(Exception):
             sink.close()  # the caller discards the output; just release the encoder
         raise
