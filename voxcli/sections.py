@@ -125,6 +125,8 @@ def convert_long(
     every finished block of output at the output's rate (for playback while converting).
     Raises the first failing section's error, with the section's time range prefixed.
     """
+    if plan.sample_rate != info.sample_rate:
+        raise ValueError(f"the plan is at {plan.sample_rate} Hz, {source} at {info.sample_rate}")
     sink = open_sink(target, output)
     rate = sink.sample_rate
     jobs = max(1, jobs)
