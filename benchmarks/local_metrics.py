@@ -2,7 +2,8 @@
 
 - Speaker similarity: cosine of Resemblyzer speaker embeddings (the encoder's weights ship in
   the PyPI package).
-- WER: pocketsphinx (ships its US English model), words after `local_corpus.normalise`.
+- WER: pocketsphinx (ships its US English model), words after `local_corpus.normalise`, each
+  utterance decoded from the same initial state.
 - F0 correlation: Pearson correlation of log-F0 contours (Harvest, 10 ms, 60-450 Hz) over the
   frames both signals voice.
 """
@@ -31,7 +32,9 @@ class Judges:
     def decoder(self):  # type: ignore[no-untyped-def]
         from pocketsphinx import Decoder
 
-        return Decoder(samprate=RATE, loglevel="FATAL")
+        decoder = Decoder(samprate=RATE, loglevel="FATAL")
+        self._initial_cmn = decoder.get_cmn(False)
+        return decoder
 
     def embed(self, samples: Samples) -> NDArray[np.float32]:
         """A unit-length speaker embedding."""
@@ -41,6 +44,10 @@ class Judges:
 
     def transcribe(self, samples: Samples) -> list[str]:
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        decoder = self.decoder
+        # NOTE: pocketsphinx carries its cepstral mean across utterances; resetting it makes each
+        # transcription independent of what was decoded before (and so of the method order).
+        decoder.set_cmn(self._initial_cmn)
         self.decoder.start_utt()
         self.decoder.process_raw(pcm, full_utt=True)
         self.decoder.end_utt()

@@ -5,17 +5,19 @@ The pipeline, per input (all statistics of the source come from the input itself
 1. WORLD analysis at the input's rate (`voxcli.engine.world`).
 2. F0: log-F0 mean and variance mapped onto the target's.
 3. Vocal tract: the envelope is warped by the target/source formant ratio (`vtl`).
-4. Timbre: mel-cepstral mean/variance normalisation toward the target per voicing class, in
-   the canonical 16 kHz space; the energy term c0 stays the source's.
-5. Exemplar correction (`knn`): a smoothed local mean shift toward the target's frames.
+4. Timbre: mel-cepstral mean normalisation toward the target per voicing class, in the
+   canonical 16 kHz space, with the spread moved half-way (`VARIANCE_EXPONENT`: full variance
+   matching costs intelligibility for little identity); the energy term c0 stays the source's.
+5. Exemplar correction (`knn`): a local mean shift toward the target's frames of the same kind
+   of sound, smoothed over 25 ms.
 6. The change from steps 4-5 is applied to the warped envelope as a smooth gain (so detail finer
    than the cepstrum survives), each frame keeps its source energy, aperiodicity is kept, and
    WORLD resynthesises. The result has the input's length and loudness and no peak above
    `level.PEAK_LIMIT`.
 
 `strength` (0..1) scales the conversion: up to 0.5 it fades in steps 2-4; above 0.5 it fades in
-the exemplar correction, reaching a full mean shift at 1. The default, 0.8, is where the speaker
-moves furthest without costing intelligibility (see `benchmarks/local_quality.py`).
+the exemplar correction (weight 0 at 0.5, 1 at 1). The default, 0.8, is the strongest setting
+whose cost in word error rate stays within a few points (see `benchmarks/local_quality.py`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ signal at its own rate. Two F0 trackers are offered:
 
 - ``default``: Harvest at 5 ms frames. It is the accurate one and also the slow one: its cost
   grows with the width of the F0 band searched, so a cheap DIO pass first finds the speaker's
-  range and Harvest searches only that band (about 2.2 octaves instead of 3.6).
+  range and Harvest searches only that band (about 2-2.5 octaves instead of 3.8). Harvest
+  also runs on 20 s pieces, because its memory grows by about 20 MB per second of input.
 - ``fast``: DIO + StoneMask at 10 ms. DIO's voiced/unvoiced decision is its weak point (it
   disagrees with Harvest on 20-25 % of frames), so voicing is decided again from D4C's
   aperiodicity and isolated one-frame decisions are removed.
