@@ -142,3 +142,19 @@ def test_an_open_entry_streams_its_audio_and_survives_replacement(tmp_path: Path
         assert entry.file.read(4) == b"old!"
         assert len(entry.file.read()) == 3996
     assert cache.get(key()) == CachedSection(b"new", "pcm_24000")
+
+
+def test_prune_removes_the_least_recently_used_first(tmp_path: Path) -> None:
+    cache = SectionCache(tmp_path)
+    keys = [f"{n:02d}" + "a" * 62 for n in range(4)]
+    for age, k in enumerate(keys):
+        cache.put(k, CachedSection(b"x" * 1000, "pcm_16000"))
+        path = next(tmp_path.glob(f"*/{k}.section"))
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))  # keys[0] oldest
+    assert cache.get(keys[0]) is not None  # reading makes it the most recent
+    size = next(tmp_path.glob(f"*/{keys[0]}.section")).stat().st_size
+    files, removed = cache.prune(2 * size)
+    assert (files, removed) == (2, 2 * size)
+    assert [k for k in keys if cache.get(k) is not None] == [keys[0], keys[3]]
+    assert cache.prune(10**9) == (0, 0)
+    assert cache.prune(0)[0] == 2 and cache.get(keys[0]) is None

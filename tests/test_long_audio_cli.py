@@ -177,3 +177,24 @@ def test_long_input_from_stdin_to_stdout(identity: ApiServer, tmp_path: Path, st
     converted = np.frombuffer(result.stdout_bytes, dtype="<i2").astype(np.float32) / 32768.0
     assert len(converted) == len(source)
     assert snr_db(source, converted) >= 30.0
+
+
+def test_the_section_cache_is_kept_within_its_size_cap(identity: ApiServer, tmp_path: Path) -> None:
+    wav = write_wav(tmp_path / "in.wav", speechlike(100.0, 16000, pause_every=6.0))
+    cache = Path(os.environ["VOXCLI_CACHE_DIR"]) / "sections"
+    args = [
+        "convert",
+        str(wav),
+        "-v",
+        "Rachel",
+        "-o",
+        str(tmp_path / "a.wav"),
+        "--max-section",
+        "30",
+    ]
+    assert runner.invoke(app, args).exit_code == 0
+    assert _cached(cache) >= 4  # kept for a rerun
+    assert runner.invoke(app, ["config", "set", "cache_max_mb", "0"]).exit_code == 0
+    args[5] = str(tmp_path / "b.wav")
+    assert runner.invoke(app, args).exit_code == 0
+    assert _cached(cache) == 0

@@ -102,10 +102,13 @@ class SectionCache:
         The caller closes ``entry.file``. A concurrent writer replacing the entry does not
         disturb a reader: the old file stays readable until closed.
         """
+        path = self._file(key)
         try:
-            f = self._file(key).open("rb")
+            f = path.open("rb")
         except OSError:
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # "recently used": `prune` removes the least recently used first
         try:
             if f.readline(len(_MAGIC)) == _MAGIC:
                 meta: dict[str, Any] = json.loads(f.readline(65536))
@@ -156,3 +159,24 @@ class SectionCache:
                 path.unlink()
                 files, size = files + 1, size + length
         return files, size
+
+    def prune(self, max_bytes: int) -> tuple[int, int]:
+        """Delete the least recently used entries until the cache holds at most `max_bytes`.
+
+        Returns ``(files, bytes)`` removed. Run after a successful conversion, so the entries
+        an interrupted run needs are the newest and the last to go.
+        """
+        entries = []
+        for path in self.root.glob(f"*/*{_SUFFIX}") if self.root.is_dir() else []:
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                entries.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        files = removed = 0
+        for _, size, path in sorted(entries, key=lambda e: e[0]):
+            if total - removed <= max_bytes:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                files, removed = files + 1, removed + size
+        return files, removed

@@ -97,6 +97,12 @@ SETTINGS: dict[str, Setting] = {
             help="first retry delay in seconds (doubles, capped at 60)",
         ),
         Setting("jobs", _int(1, 64), 2, help="sections converted at once"),
+        Setting(
+            "cache_max_mb",
+            _int(0, 10**7),
+            2000,
+            help="largest size of the finished-section cache; least recently used go first",
+        ),
     )
 }
 

@@ -58,6 +58,8 @@ class Options:
     jobs: int = 2
     max_section: float = 290.0
     use_cache: bool = True
+    cache_max_bytes: int = 2_000_000_000
+    """After a long conversion, the section cache is pruned to this size (LRU)."""
 
 
 @dataclass
@@ -142,6 +144,7 @@ def convert(
     plan = sections.make_plan(
         source, info, max_section=options.max_section, input_pcm=options.input_pcm
     )
+    cache = section_cache.SectionCache() if options.use_cache else None
     long = sections.convert_long(
         source,
         info,
@@ -152,11 +155,13 @@ def convert(
         target,
         jobs=options.jobs,
         input_pcm=options.input_pcm,
-        cache=section_cache.SectionCache() if options.use_cache else None,
+        cache=cache,
         reporter=reporter,
         stream=options.stream,
         on_audio=on_audio,
     )
+    if cache is not None:
+        cache.prune(options.cache_max_bytes)
     return Result(
         output_format=options.output.request.name,
         duration_seconds=info.duration_seconds,

@@ -180,6 +180,7 @@ def _convert(
             jobs=conf["jobs"],
             max_section=a.max_section,
             use_cache=not a.no_cache,
+            cache_max_bytes=conf["cache_max_mb"] * 1_000_000,
         )
         with ExitStack() as stack:
             play = stack.enter_context(_player()) if a.play else None
