@@ -198,3 +198,28 @@ def test_the_section_cache_is_kept_within_its_size_cap(identity: ApiServer, tmp_
     args[5] = str(tmp_path / "b.wav")
     assert runner.invoke(app, args).exit_code == 0
     assert _cached(cache) == 0
+
+
+def test_the_local_engine_takes_long_input_a_minute_at_a_time(tmp_path: Path) -> None:
+    source = long_speech(tmp_path / "talk.wav", 2.2)
+    out = tmp_path / "talk.karl.wav"
+    args = [
+        "convert",
+        str(source),
+        "--backend",
+        "local",
+        "-v",
+        "karl",
+        "--quality",
+        "fast",
+        "-o",
+        str(out),
+        "--json",
+        "-q",
+    ]
+    planned = json.loads(runner.invoke(app, [*args, "--dry-run"]).stdout)["plan"]["sections"]
+    assert len(planned) == 3 and all(s["end_seconds"] - s["start_seconds"] <= 60 for s in planned)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["sections"]["sections"]) == 3
+    assert abs(sf.info(str(out)).duration - sf.info(str(source)).duration) <= 0.010

@@ -136,14 +136,13 @@ def convert(
 ) -> Result:
     """Convert `source` into `target` (a binary file) and say what was done."""
     reporter = reporter or NullReporter()
-    if info.duration_seconds <= options.max_section:
+    max_section = min(options.max_section, backend.max_section_seconds)
+    if info.duration_seconds <= max_section:
         return _convert_single(source, info, backend, request, options, target, reporter, on_audio)
     from voxcli import cache as section_cache
     from voxcli import sections
 
-    plan = sections.make_plan(
-        source, info, max_section=options.max_section, input_pcm=options.input_pcm
-    )
+    plan = sections.make_plan(source, info, max_section=max_section, input_pcm=options.input_pcm)
     cache = section_cache.SectionCache() if options.use_cache else None
     long = sections.convert_long(
         source,

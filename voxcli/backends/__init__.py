@@ -18,6 +18,21 @@ if TYPE_CHECKING:
 BUILTIN = ("elevenlabs", "local")
 
 
+def backend_class(name: str) -> type[Backend]:
+    """The class of the backend called `name` (imports its module, builds nothing)."""
+    if name == "elevenlabs":
+        from voxcli.backends.elevenlabs import ElevenLabsBackend
+
+        return ElevenLabsBackend
+    if name == "local":
+        from voxcli.backends.local import LocalBackend
+
+        return LocalBackend
+    raise ConfigError(
+        f"unknown backend {name!r}", hint=f"use --backend with one of: {', '.join(BUILTIN)}"
+    )
+
+
 def create(
     name: str,
     config: Config,
@@ -32,10 +47,9 @@ def create(
     """
     from voxcli import config as cfg
 
+    cls = backend_class(name)
     if name == "elevenlabs":
-        from voxcli.backends.elevenlabs import ElevenLabsBackend
-
-        return ElevenLabsBackend(
+        return cls(  # type: ignore[call-arg]
             api_key=config["api_key"],
             base_url=config["base_url"],
             retries=config["retries"],
@@ -43,10 +57,4 @@ def create(
             cache_dir=cfg.cache_dir(),
             reporter=reporter,
         )
-    if name == "local":
-        from voxcli.backends.local import LocalBackend
-
-        return LocalBackend(data_dir=cfg.data_dir(), quality=quality, strength=strength)
-    raise ConfigError(
-        f"unknown backend {name!r}", hint=f"use --backend with one of: {', '.join(BUILTIN)}"
-    )
+    return cls(data_dir=cfg.data_dir(), quality=quality, strength=strength)  # type: ignore[call-arg]

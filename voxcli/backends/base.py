@@ -254,6 +254,10 @@ class Backend(ABC):
     name: ClassVar[str]
     """Registry key, as typed after `--backend`."""
 
+    max_section_seconds: ClassVar[float] = MAX_UPLOAD_SECONDS
+    """Longest input this backend should get in one call; longer input is split into sections
+    no longer than this (the local engine's memory grows with the input's length)."""
+
     @abstractmethod
     def voices(self) -> list[Voice]:
         """Return the voices this backend offers."""

@@ -110,7 +110,10 @@ def run_convert(a: ConvertArgs) -> None:
 
         info = io.probe(source)
         if a.dry_run:
-            _print_dry_run(source, info, a)
+            from voxcli.backends import backend_class
+
+            limit = min(a.max_section, backend_class(conf.backend()[0]).max_section_seconds)
+            _print_dry_run(source, info, a, limit)
             return
         _convert(a, conf, settings, plan, existing, source, info)
 
@@ -234,11 +237,11 @@ def _output_path(a: ConvertArgs, voice_name: str, plan: Any) -> Path | None:
     return source.with_name(f"{source.stem}.{_slug(voice_name)}{output_extension(plan)}")
 
 
-def _print_dry_run(source: Path, info: Any, a: ConvertArgs) -> None:
+def _print_dry_run(source: Path, info: Any, a: ConvertArgs, max_section: float) -> None:
     from voxcli import sections
 
     credits = math.ceil(info.duration_seconds / 60.0 * 1000.0)
-    if info.duration_seconds <= a.max_section:
+    if info.duration_seconds <= max_section:
         whole = {
             "index": 0,
             "start_seconds": 0.0,
@@ -252,7 +255,7 @@ def _print_dry_run(source: Path, info: Any, a: ConvertArgs) -> None:
         }
     else:
         plan_json = sections.make_plan(
-            source, info, max_section=a.max_section, input_pcm=a.input_pcm
+            source, info, max_section=max_section, input_pcm=a.input_pcm
         ).to_json()
     if a.json_output:
         print_json(
