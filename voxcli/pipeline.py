@@ -182,6 +182,23 @@ def _convert_single(
 ) -> Result:
     upload = make_upload(source, info, input_pcm=options.input_pcm)
     upload.check_limits()
+    reporter.start(1, f"converting {info.duration_seconds:.1f} s")
+    try:
+        return _request_single(upload, info, backend, request, options, target, reporter, on_audio)
+    finally:
+        reporter.finish()
+
+
+def _request_single(
+    upload: Upload,
+    info: io.AudioInfo,
+    backend: Backend,
+    request: ConvertRequest,
+    options: Options,
+    target: BinaryIO,
+    reporter: Reporter,
+    on_audio: AudioCallback | None,
+) -> Result:
     fmt = options.output.request
     while True:
         attempt = replace(request, output_format=fmt.name)

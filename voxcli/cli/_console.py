@@ -71,18 +71,23 @@ class RichReporter:
             notice(message)
 
     def start(self, total: int, unit: str) -> None:
-        if self.quiet or not err.is_terminal or total <= 1:
+        """A bar for several steps, a spinner for one (e.g. a single request)."""
+        if self.quiet or not err.is_terminal:
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        self._progress = Progress(
-            f"[progress.description]{escape(unit)}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TimeElapsedColumn,
         )
+
+        columns = (
+            [SpinnerColumn(), f"[progress.description]{escape(unit)}"]
+            if total <= 1
+            else [f"[progress.description]{escape(unit)}", BarColumn(), MofNCompleteColumn()]
+        )
+        self._progress = Progress(*columns, TimeElapsedColumn(), console=err, transient=True)
         self._progress.start()
         self._task = self._progress.add_task(unit, total=total)
 
