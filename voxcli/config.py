@@ -30,6 +30,15 @@ def _text(value: object) -> str:
     return value.strip()
 
 
+def _api_key(value: object) -> str:
+    text = _text(value)
+    # httpx can only send header values in ASCII; a pasted key with smart quotes or spaces
+    # inside would otherwise fail deep in the HTTP stack.
+    if not text.isascii() or not text.isprintable() or any(c.isspace() for c in text):
+        raise ValueError("an API key is printable ASCII without spaces (was it pasted whole?)")
+    return text
+
+
 def _backend(value: object) -> str:
     text = _text(value).lower()
     if text not in BACKENDS:
@@ -76,7 +85,7 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
-        Setting("api_key", _text, None, "ELEVENLABS_API_KEY", True, "ElevenLabs API key"),
+        Setting("api_key", _api_key, None, "ELEVENLABS_API_KEY", True, "ElevenLabs API key"),
         Setting("base_url", _text, DEFAULT_BASE_URL, "VOXCLI_BASE_URL", help="API base URL"),
         Setting(
             "backend",
@@ -151,31 +160,50 @@ def setting(key: str) -> Setting:
         ) from None
 
 
+#: Settings whose bad value is a configuration problem (exit 3) even on the command line.
+_CONFIG_KEYS = {"backend", "api_key"}
+
+
 def parse_value(key: str, value: object, *, origin: str | None = None) -> Any:
     """Validate `value` for `key`.
 
     `origin` names the file or variable it came from (a `ConfigError`, exit 3); `None` means the
-    command line, where a bad value is bad input (an `InputError`, exit 4).
+    command line, where a bad value is bad input (an `InputError`, exit 4) except for the
+    backend and the key, which are configuration (DESIGN §4).
     """
     try:
         return setting(key).parse(value)
     except (ValueError, TypeError) as exc:
+        shown = "the value" if setting(key).secret else repr(value)
         if origin is None:
-            raise InputError(f"invalid {key} {value!r}: {exc}") from exc
-        raise ConfigError(f"invalid {key} in {origin}: {exc}", hint=f"fix or unset {key}") from exc
+            error = ConfigError if key in _CONFIG_KEYS else InputError
+            raise error(
+                f"invalid {key} {shown}: {exc}", hint=f"{key}: {setting(key).help}"
+            ) from exc
+        where = (
+            f"fix or unset {origin}"
+            if origin.startswith("$")
+            else f"fix it there, or: voxcli config set {key} VALUE / voxcli config unset {key}"
+        )
+        raise ConfigError(f"invalid {key} in {origin}: {exc}", hint=where) from exc
 
 
-def read_file(path: Path) -> dict[str, Any]:
-    """Read and validate the config file; a missing file is an empty config."""
+def read_raw(path: Path) -> dict[str, Any]:
+    """The config file's table as written, unvalidated (so `config set/unset` can repair it)."""
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except FileNotFoundError:
         return {}
     except (tomllib.TOMLDecodeError, OSError) as exc:
         raise ConfigError(
             f"cannot read config file [{path}]: {exc}", hint=f"fix it or remove it: rm {path}"
         ) from exc
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Read and validate the config file; a missing file is an empty config."""
+    data = read_raw(path)
     for key, value in data.items():
         if key not in SETTINGS:
             raise ConfigError(

@@ -46,9 +46,10 @@ def test_show_json_reports_each_source(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ELEVENLABS_API_KEY", KEY)
     result = runner.invoke(app, ["config", "show", "--json"])
     data = json.loads(result.stdout)["settings"]
-    assert data["jobs"] == {"value": "4", "source": "file", "env": ""}
+    assert data["jobs"] == {"value": 4, "source": "file", "env": None}
     assert data["voice"]["source"] == "env" and data["voice"]["value"] == "Rachel"
     assert data["model"]["source"] == "default"
+    assert data["output_format"]["value"] is None
     assert data["api_key"]["value"] == "set (…WXYZ)"
     assert KEY not in result.stdout
 
@@ -90,7 +91,8 @@ def test_path_prints_the_file_location() -> None:
         (["config", "get", "nope"], ExitStatus.CONFIG, "unknown setting 'nope'"),
         (["config", "set", "nope", "1"], ExitStatus.CONFIG, "unknown setting 'nope'"),
         (["config", "set", "jobs", "400"], ExitStatus.INPUT, "from 1 to 64"),
-        (["config", "set", "backend", "openai"], ExitStatus.INPUT, "elevenlabs, local"),
+        (["config", "set", "backend", "openai"], ExitStatus.CONFIG, "elevenlabs, local"),
+        (["config", "set", "api_key", "sk_“pasted”"], ExitStatus.CONFIG, "printable ASCII"),
     ],
 )
 def test_bad_settings_fail_with_one_line_and_a_hint(
@@ -100,6 +102,7 @@ def test_bad_settings_fail_with_one_line_and_a_hint(
     assert result.exit_code == status, result.output
     assert message in result.stderr
     assert result.stderr.startswith("error:")
+    assert len(result.stderr.splitlines()) == 2 and "\nhint: " in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""
 
@@ -124,6 +127,24 @@ def test_bad_values_in_file_and_env_are_config_errors(monkeypatch: pytest.Monkey
     monkeypatch.delenv("VOXCLI_BACKEND")
     with pytest.raises(InputError):
         cfg.load({"retries": 0})
+
+
+def test_set_and_unset_repair_a_file_that_no_longer_validates() -> None:
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text('jobs = 0\nbogus = "x"\nvoice = "Rachel"\n')
+    assert runner.invoke(app, ["config", "show"]).exit_code == ExitStatus.CONFIG
+    assert runner.invoke(app, ["config", "unset", "bogus"]).exit_code == 0
+    assert runner.invoke(app, ["config", "set", "jobs", "3"]).exit_code == 0
+    shown = runner.invoke(app, ["config", "show", "--json"])
+    assert shown.exit_code == 0, shown.output
+    settings = json.loads(shown.stdout)["settings"]
+    assert settings["jobs"]["value"] == 3 and settings["voice"]["value"] == "Rachel"
+
+
+def test_markup_in_values_is_shown_literally() -> None:
+    result = runner.invoke(app, ["config", "set", "voice", "[bold red]x"])
+    assert "[bold red]x" in result.stdout
+    assert runner.invoke(app, ["config", "get", "voice"]).stdout.strip() == "[bold red]x"
 
 
 def test_set_without_a_value_reads_stdin_and_refuses_empty() -> None:

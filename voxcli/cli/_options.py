@@ -1,4 +1,8 @@
-"""Option declarations shared by the commands that convert (`convert`, and later `batch`)."""
+"""Option declarations shared by the commands.
+
+Environment variables are read in one place, `voxcli.config.load` (flag > environment > file >
+default), not by Typer, so a bad value is reported with the right origin and exit status.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +37,7 @@ Voice = Annotated[
     typer.Option(
         "--voice",
         "-v",
-        help="Voice name or id (see `voxcli voices`).",
-        envvar="VOXCLI_VOICE",
-        show_envvar=True,
+        help="Voice name or id (see `voxcli voices`) [env: VOXCLI_VOICE].",
         rich_help_panel=CONVERSION,
     ),
 ]
@@ -134,9 +136,8 @@ Backend = Annotated[
     typer.Option(
         "--backend",
         "-b",
-        help="elevenlabs or local [default: elevenlabs with a key, else local].",
-        envvar="VOXCLI_BACKEND",
-        show_envvar=True,
+        help="elevenlabs or local [env: VOXCLI_BACKEND; default: elevenlabs with a key, "
+        "else local].",
         rich_help_panel=SERVICE,
     ),
 ]
@@ -144,9 +145,7 @@ BaseUrl = Annotated[
     str | None,
     typer.Option(
         "--base-url",
-        help="API base URL [default: https://api.elevenlabs.io].",
-        envvar="VOXCLI_BASE_URL",
-        show_envvar=True,
+        help="API base URL [env: VOXCLI_BASE_URL; default: https://api.elevenlabs.io].",
         rich_help_panel=SERVICE,
     ),
 ]

@@ -1,18 +1,26 @@
 """`voxcli config`: show, get, set and unset settings, and say where the file is.
 
-The API key is never printed: only whether one is set and its last 4 characters.
+The API key is never printed: only whether one is set and its last 4 characters. `set` and
+`unset` work on the file as written, so they can repair a file that no longer validates.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from voxcli.cli._console import out, print_json, reported_errors
 
 app = typer.Typer(no_args_is_help=True, help="Show and change settings (config.toml).")
+
+
+def _json_value(key: str, value: Any) -> Any:
+    from voxcli import config as cfg
+
+    return cfg.redact(key, value) if cfg.SETTINGS[key].secret and value is not None else value
 
 
 @app.command("show")
@@ -26,25 +34,25 @@ def show(
         from voxcli import config as cfg
 
         conf = cfg.load()
-        rows = [
-            (key, cfg.redact(key, r.value), r.source, cfg.SETTINGS[key].env or "")
-            for key, r in conf.items()
-        ]
         if json_output:
-            print_json(
-                {
-                    "path": str(conf.path),
-                    "settings": {k: {"value": v, "source": s, "env": e} for k, v, s, e in rows},
+            settings = {
+                key: {
+                    "value": _json_value(key, r.value),
+                    "source": r.source,
+                    "env": cfg.SETTINGS[key].env,
                 }
-            )
+                for key, r in conf.items()
+            }
+            print_json({"path": str(conf.path), "settings": settings})
             return
         table = Table(box=None, pad_edge=False, header_style="bold")
         for column in ("setting", "value", "source", "environment variable"):
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*row)
+            table.add_column(column, overflow="fold")
+        for key, r in conf.items():
+            env = cfg.SETTINGS[key].env or ""
+            table.add_row(key, escape(cfg.redact(key, r.value)), r.source, env)
         out.print(table)
-        out.print(f"config file: {conf.path}", style="dim")
+        out.print(f"config file: {escape(str(conf.path))}", style="dim")
 
 
 @app.command("get")
@@ -56,7 +64,26 @@ def get(
         from voxcli import config as cfg
 
         cfg.setting(key)
-        out.print(cfg.redact(key, cfg.load()[key]))
+        out.print(escape(cfg.redact(key, cfg.load()[key])))
+
+
+def _read_value(key: str, secret: bool) -> str:
+    """A value not given on the command line: prompted on a terminal, else one line of stdin."""
+    from voxcli.errors import InputError
+
+    if sys.stdin.isatty():
+        value: str = typer.prompt(key, hide_input=secret)
+    else:
+        value = sys.stdin.readline().strip()
+    if not value:
+        hint = (
+            f"pipe it in (e.g. printenv ELEVENLABS_API_KEY | voxcli config set {key}) or run the "
+            "command in a terminal to be prompted"
+            if secret
+            else f"voxcli config set {key} VALUE"
+        )
+        raise InputError(f"no value given for {key}", hint=hint)
+    return value
 
 
 @app.command("set")
@@ -73,21 +100,15 @@ def set_(
     """Store a setting in config.toml (written with mode 0600)."""
     with reported_errors():
         from voxcli import config as cfg
-        from voxcli.errors import InputError
 
         secret = cfg.setting(key).secret
         if value is None:
-            if sys.stdin.isatty():
-                value = typer.prompt(key, hide_input=secret)
-            else:
-                value = sys.stdin.readline().strip()
-            if not value:
-                raise InputError(f"no value given for {key}", hint=f"voxcli config set {key} VALUE")
+            value = _read_value(key, secret)
         path = cfg.config_path()
-        data = cfg.read_file(path)
+        data = cfg.read_raw(path)
         data[key] = cfg.parse_value(key, value)
         cfg.write_file(path, data)
-        out.print(f"{key} = {cfg.redact(key, data[key])}  [dim]({path})[/]")
+        out.print(f"{key} = {escape(cfg.redact(key, data[key]))}  [dim]({escape(str(path))})[/]")
 
 
 @app.command("unset")
@@ -96,12 +117,13 @@ def unset(key: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
     with reported_errors():
         from voxcli import config as cfg
 
-        cfg.setting(key)
         path = cfg.config_path()
-        data = cfg.read_file(path)
-        if data.pop(key, None) is not None:
+        data = cfg.read_raw(path)
+        if key not in data:
+            cfg.setting(key)  # an unknown name that is not in the file either: say so
+        elif data.pop(key) is not None:
             cfg.write_file(path, data)
-        out.print(f"{key} unset  [dim]({path})[/]")
+        out.print(f"{key} unset  [dim]({escape(str(path))})[/]")
 
 
 @app.command("path")
@@ -110,4 +132,4 @@ def path() -> None:
     with reported_errors():
         from voxcli import config as cfg
 
-        out.print(str(cfg.config_path()))
+        out.print(escape(str(cfg.config_path())))
