@@ -18,17 +18,25 @@ from voxcli.errors import InputError
 ELEVENLABS_ID = re.compile(r"^[A-Za-z0-9]{20}$")
 
 
-def resolve_voice(backend: Backend, query: str) -> Voice:
-    """Return the one voice `query` names on `backend`, or raise `InputError` listing candidates."""
+def resolve_voice(backend: Backend, query: str, *, details: bool = False) -> Voice:
+    """Return the one voice `query` names on `backend`, or raise `InputError` listing candidates.
+
+    With `details`, an id is looked up too (for `voices show`) instead of being taken as it is.
+    """
     query = query.strip()
     if not query:
         raise InputError("--voice is empty", hint="list voices with: voxcli voices")
-    if backend.name == "elevenlabs" and ELEVENLABS_ID.match(query):
+    id_shaped = backend.name == "elevenlabs" and ELEVENLABS_ID.match(query) is not None
+    if id_shaped and not details:
         return Voice(voice_id=query, name=query)
     voices = backend.voices()
     for voice in voices:
         if voice.voice_id == query:
             return voice
+    lookup = getattr(backend, "voice", None)
+    if id_shaped and lookup is not None:
+        found: Voice = lookup(query)  # e.g. a shared voice that is not in the account's list
+        return found
     wanted = query.casefold()
     matches = [v for v in voices if v.name.casefold() == wanted]
     if len(matches) == 1:

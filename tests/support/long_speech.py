@@ -70,12 +70,15 @@ def script(minutes: float, *, seed: int = 7) -> str:
     return "\n".join(parts)
 
 
-def long_speech(path: Path, minutes: float, *, seed: int = 7) -> Path:
-    """Write about `minutes` of 22.05 kHz mono speech to the WAV file `path`."""
+def long_speech(path: Path, minutes: float, *, seed: int = 7, voice: str = "en-us") -> Path:
+    """Write about `minutes` of 22.05 kHz mono speech to the WAV file `path`.
+
+    `voice` is an espeak-ng voice, e.g. ``en-us+f3`` for a female variant.
+    """
     text = path.with_suffix(".ssml")
     text.write_text(script(minutes, seed=seed))
     subprocess.run(
-        ["espeak-ng", "-m", "-v", "en-us", "-s", "165", "-f", str(text), "-w", str(path)],
+        ["espeak-ng", "-m", "-v", voice, "-s", "165", "-f", str(text), "-w", str(path)],
         check=True,
         capture_output=True,
     )

@@ -21,7 +21,8 @@ def clock(seconds: float) -> str:
 def voices_table(voices: Sequence[Voice]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("name", "id", "category", "gender", "accent", "age"):
-        table.add_column(column)
+        # Ids are copied into other commands: never cut them short.
+        table.add_column(column, no_wrap=column == "id", overflow="fold")
     for voice in voices:
         labels = voice.labels
         table.add_row(
@@ -55,8 +56,8 @@ def voice_details(voice: Voice) -> Table:
 
 def models_table(models: Sequence[Model]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("model", "name", "voice conversion", "languages"):
-        table.add_column(column)
+    for column in ("model", "name", "converts voices", "languages"):
+        table.add_column(column, no_wrap=column == "model", overflow="fold")
     for model in models:
         langs = ", ".join(model.languages[:6]) + (" …" if len(model.languages) > 6 else "")
         table.add_row(

@@ -75,7 +75,7 @@ def show(
         from voxcli.voices import resolve_voice
 
         with _open(ctx) as service:
-            found = resolve_voice(service, voice)
+            found = resolve_voice(service, voice, details=True)
         if json_output:
             print_json(found.to_json())
             return
