@@ -25,7 +25,12 @@ from voxcli.cli import app
 
 def bare_app_source(root: typer.Typer) -> str:
     """Python source of a Typer app with the same command tree and help texts, and nothing else."""
-    lines = ["import typer", "app = typer.Typer(no_args_is_help=True)"]
+    # The same Typer settings as voxcli's root app, so only voxcli's own cost differs.
+    lines = [
+        "import typer",
+        "app = typer.Typer(no_args_is_help=True, rich_markup_mode='rich', "
+        "context_settings={'help_option_names': ['-h', '--help']})",
+    ]
 
     def emit(group: typer.Typer, var: str, prefix: str) -> None:
         for info in group.registered_commands:
