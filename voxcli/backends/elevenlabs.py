@@ -11,7 +11,10 @@ Timeouts: connect 10 s; read, write and pool ``base_timeout + 2 x the upload's d
 upload of a 290 s section (640 s), while a stalled connection still fails within a minute or so.
 
 Redirects are not followed: httpx would forward the ``xi-api-key`` header to wherever a redirect
-points.
+points. Environment proxies (``HTTPS_PROXY``, ...) are used for https only: there the proxy
+tunnels TLS (``CONNECT``) and never sees the key. A plain-http base URL (only ever loopback, see
+`check_key_transport`) is reached directly, as through ``HTTP_PROXY`` the key would reach the
+proxy in clear text.
 """
 
 from __future__ import annotations
@@ -90,6 +93,9 @@ class ElevenLabsBackend(Backend):
             or httpx.Client(
                 timeout=httpx.Timeout(self.base_timeout, connect=self.connect_timeout),
                 follow_redirects=False,
+                # NOTE: httpx has no implicit loopback bypass, so with trust_env an http base
+                # URL would go through HTTP_PROXY with the key in clear text.
+                trust_env=self._url.scheme == "https",
             ),
             attempts=retries,
             backoff=Backoff(base=backoff),
