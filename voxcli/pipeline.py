@@ -123,6 +123,24 @@ def make_upload(path: Path, info: io.AudioInfo, *, input_pcm: bool) -> Upload:
     return Upload(io.encode_flac(samples, rate), "audio.flac", "audio/flac", info.duration_seconds)
 
 
+def fits_one_request(info: io.AudioInfo, backend: Backend, options: Options) -> bool:
+    """True when the input goes up as one request (else it is split into sections)."""
+    return info.duration_seconds <= min(options.max_section, backend.max_section_seconds)
+
+
+def needs_seekable_target(info: io.AudioInfo, backend: Backend, options: Options) -> bool:
+    """True when the output cannot be written strictly front to back (e.g. into a pipe).
+
+    Bytes go straight through for raw codecs (pcm, ulaw, alaw), which have no header, and for
+    a single request written as received. Everything else is written by a libsndfile encoder
+    (a WAV/FLAC container, or the long path's MP3/Ogg/WAV sink), which seeks to rewrite headers.
+    """
+    plan = options.output
+    if plan.container != "asis":
+        return True
+    return not (plan.request.is_raw or fits_one_request(info, backend, options))
+
+
 def convert(
     source: Path,
     info: io.AudioInfo,
@@ -137,7 +155,7 @@ def convert(
     """Convert `source` into `target` (a binary file) and say what was done."""
     reporter = reporter or NullReporter()
     max_section = min(options.max_section, backend.max_section_seconds)
-    if info.duration_seconds <= max_section:
+    if fits_one_request(info, backend, options):
         return _convert_single(source, info, backend, request, options, target, reporter, on_audio)
     from voxcli import cache as section_cache
     from voxcli import sections

@@ -190,8 +190,9 @@ def _convert(
             if play_only:
                 target = stack.enter_context(open(os.devnull, "wb"))
             else:
-                # Raw bytes to stdout go straight through; anything else is spooled first.
-                seekable = not (to_stdout and plan.container == "asis")
+                # Bytes written front to back go straight to stdout; anything an encoder
+                # must seek in (headers, the long path's MP3/Ogg sink) is spooled first.
+                seekable = not to_stdout or pipeline.needs_seekable_target(info, backend, options)
                 dest = stack.enter_context(
                     Destination(out_path, existing=existing, seekable=seekable)
                 )
