@@ -89,6 +89,11 @@ def run_convert(a: ConvertArgs) -> None:
             f"--max-section must be from 1 to 300 seconds, not {a.max_section:g}",
             hint="the service takes at most 300 s per request; the default is 290",
         )
+    if a.json_output and not a.dry_run and _audio_to_stdout(a):
+        raise InputError(
+            "--json cannot share stdout with the audio",
+            hint="--json needs -o FILE: stdout carries the audio",
+        )
     conf = cfg.load(_flags(a))
     settings = build_settings(a)
     existing = {True: Existing.OVERWRITE, False: Existing.SKIP, None: Existing.REFUSE}[a.overwrite]
@@ -116,6 +121,13 @@ def run_convert(a: ConvertArgs) -> None:
             _print_dry_run(source, info, a, limit)
             return
         _convert(a, conf, settings, plan, existing, source, info)
+
+
+def _audio_to_stdout(a: ConvertArgs) -> bool:
+    """True when the converted audio goes to stdout (``-o -``, or stdin input without -o)."""
+    if a.output is None:
+        return a.input == "-" and not a.play
+    return a.output == "-"
 
 
 def _flags(a: ConvertArgs) -> dict[str, Any]:

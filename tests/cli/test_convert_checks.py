@@ -1,0 +1,31 @@
+"""`voxcli convert` refuses, before any upload, what would go wrong; and reports what it skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.cli.helpers import conversions
+from voxcli.cli import app
+from voxcli.errors import ExitStatus
+from voxcli.server import ApiServer
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("where", ["-o -", "stdin, no -o"])
+def test_json_with_audio_on_stdout_is_refused_before_any_upload(
+    api: ApiServer, speech: Path, where: str
+) -> None:
+    if where == "-o -":
+        result = runner.invoke(app, ["convert", str(speech), "-v", "Rachel", "-o", "-", "--json"])
+    else:
+        result = runner.invoke(
+            app, ["convert", "-", "-v", "Rachel", "--json"], input=speech.read_bytes()
+        )
+    assert result.exit_code == ExitStatus.INPUT, result.output
+    assert result.stdout == ""
+    assert "--json needs -o FILE: stdout carries the audio" in result.stderr
+    assert conversions(api) == []
