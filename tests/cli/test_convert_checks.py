@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -28,4 +29,15 @@ def test_json_with_audio_on_stdout_is_refused_before_any_upload(
     assert result.exit_code == ExitStatus.INPUT, result.output
     assert result.stdout == ""
     assert "--json needs -o FILE: stdout carries the audio" in result.stderr
+    assert conversions(api) == []
+
+
+def test_skipping_an_existing_output_is_reported_in_json(api: ApiServer, speech: Path) -> None:
+    out = speech.with_name("out.mp3")
+    out.write_bytes(b"earlier result")
+    args = ["convert", str(speech), "-v", "Rachel", "-o", str(out), "-n", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"output": str(out), "skipped": True}
+    assert out.read_bytes() == b"earlier result"
     assert conversions(api) == []

@@ -185,7 +185,9 @@ def _convert(
                 hint="redirect stdout (> out.mp3) or pass -o FILE",
             )
         if should_skip(out_path, existing):
-            if not a.quiet:
+            if a.json_output:
+                print_json({"output": str(out_path), "skipped": True})
+            elif not a.quiet:
                 notice(f"{out_path} exists; skipped (--no-overwrite)")
             return
         options = pipeline.Options(
