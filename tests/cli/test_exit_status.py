@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from tests.cli.helpers import leftovers
+from tests.cli.helpers import conversions, leftovers
 from tests.support.server import TEST_KEY, VOICE_ID
 from voxcli.cli import app
 from voxcli.errors import ExitStatus
@@ -136,6 +136,8 @@ def test_device_unavailable(api: ApiServer, speech: Path, tmp_path: Path) -> Non
     assert done.returncode == ExitStatus.DEVICE, done.stderr
     assert done.stderr.startswith("error: ") and "hint: " in done.stderr
     assert "Traceback" not in done.stderr
+    # The device is opened before uploading: a missing one costs no credits.
+    assert conversions(api) == []
 
 
 def test_interrupted(api: ApiServer, speech: Path, tmp_path: Path) -> None:

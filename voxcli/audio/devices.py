@@ -50,15 +50,18 @@ def list_devices() -> list[dict[str, Any]]:
 
 
 class Player:
-    """Plays mono float audio as it arrives; the first block decides the stream's sample rate.
+    """Plays mono float audio as it arrives, at `rate` (else the first block's rate).
 
-    Later blocks at another rate are resampled. `close()` waits until everything was heard.
+    With `rate` given, the output stream is opened when the player is entered, so a missing
+    device fails before anything is uploaded (and billed). Blocks at another rate are
+    resampled. `close()` waits until everything was heard.
     """
 
-    def __init__(self, device: int | str | None = None) -> None:
+    def __init__(self, device: int | str | None = None, *, rate: int | None = None) -> None:
         self._device = device
         self._stream: Any = None
         self._rate: int | None = None
+        self._expected = rate
 
     def __call__(self, samples: io.Samples, rate: int) -> None:
         self.write(samples, rate)
@@ -103,6 +106,8 @@ class Player:
                 self._stream = None
 
     def __enter__(self) -> Self:
+        if self._expected is not None and self._stream is None:
+            self._open(self._expected)
         return self
 
     def __exit__(

@@ -14,10 +14,14 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voxcli.cli._console import RichReporter, notice, out, print_json
 from voxcli.errors import InputError
+
+if TYPE_CHECKING:
+    from voxcli.audio.devices import Player
+    from voxcli.audio.formats import OutputPlan
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,8 @@ def _convert(
             cache_max_bytes=conf["cache_max_mb"] * 1_000_000,
         )
         with ExitStack() as stack:
-            play = stack.enter_context(_player()) if a.play else None
+            # Opened before converting: no device fails before anything is uploaded.
+            play = stack.enter_context(_player(plan)) if a.play else None
             if play_only:
                 target = stack.enter_context(open(os.devnull, "wb"))
             else:
@@ -232,10 +237,12 @@ def _convert(
         out.print(shown)
 
 
-def _player() -> Any:
+def _player(plan: OutputPlan) -> Player:
+    """A player opened at the rate the audio will arrive at (Ogg Opus decodes at 48 kHz)."""
     from voxcli.audio.devices import Player
 
-    return Player()
+    fmt = plan.request
+    return Player(rate=48000 if fmt.codec == "opus" else fmt.sample_rate)
 
 
 def _output_path(a: ConvertArgs, voice_name: str, plan: Any) -> Path | None:
