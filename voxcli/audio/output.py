@@ -3,7 +3,9 @@
 An interrupted or failed run never leaves a file that looks finished, and never replaces a file
 the user did not ask to replace: the final rename is a hard link (which fails if the name exists)
 unless overwriting was asked for. Standard output is spooled when the writer needs to seek (WAV
-and FLAC headers, MP3 and Ogg encoders) and written through directly for raw streams.
+and FLAC headers, MP3 and Ogg encoders) and written through directly for raw streams; so is an
+existing special file (``-o /dev/null``, a FIFO), which is written in place.
+Paths the system refuses become one-line `InputError`s naming its reason.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import enum
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -31,15 +34,41 @@ class Existing(enum.Enum):
     """Replace it (`--overwrite/-y`)."""
 
 
+def _cannot_write(path: Path, exc: OSError) -> InputError:
+    """The one-line error for an output path the system refuses (exc.strerror says why)."""
+    reason = (exc.strerror or str(exc)).lower()
+    return InputError(f"cannot write {path}: {reason}", hint="choose another -o")
+
+
+def is_special(path: Path) -> bool:
+    """True when `path` exists and is neither a regular file nor a folder (a device, a FIFO).
+
+    Such outputs are written in place: they are not a user's file to protect or replace.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def should_skip(path: Path | None, existing: Existing) -> bool:
     """Check the output before any work: True to skip, `OutputExistsError` to refuse.
 
     Called before uploading anything, so a refusal costs nothing.
     """
-    if path is None or not path.exists():
+    if path is None:
         return False
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:  # a file used as a folder, a name too long, ...
+        raise _cannot_write(path, exc) from exc
+    if stat.S_ISDIR(mode):
         raise InputError(f"{path} is a directory", hint="give a file name with -o")
+    if not stat.S_ISREG(mode):
+        return False  # /dev/null, /dev/stdout, a FIFO: written in place
     if existing is Existing.SKIP:
         return True
     if existing is Existing.REFUSE:
@@ -56,6 +85,10 @@ class Destination:
     ``path=None`` means standard output. Use as a context manager: `file` is where to write;
     call `commit()` when the result is complete. Leaving the block without `commit()` (an error,
     Ctrl-C) deletes the temporary file and writes nothing to stdout that was spooled.
+
+    Standard output and an existing special file (``/dev/null``, a FIFO) are streams: written
+    in place, directly when the writer does not need to seek (``seekable=False``), else
+    through a spool copied at `commit()`. A regular file always gets a seekable temp file.
     """
 
     def __init__(self, path: Path | None, *, existing: Existing, seekable: bool = True) -> None:
@@ -64,6 +97,8 @@ class Destination:
         self._seekable = seekable
         self._tmp: Path | None = None
         self._file: BinaryIO | None = None
+        self._stream: BinaryIO | None = None
+        """Standard output or a special file: written in place."""
         self._committed = False
 
     @property
@@ -74,15 +109,26 @@ class Destination:
 
     def __enter__(self) -> Self:
         if self.path is None:
+            self._stream = sys.stdout.buffer
+        elif is_special(self.path):
+            try:
+                self._stream = open(self.path, "wb")  # noqa: SIM115 - closed in commit/__exit__
+            except OSError as exc:
+                raise _cannot_write(self.path, exc) from exc
+        if self._stream is not None:
             if self._seekable:
                 self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in commit/__exit__
             else:
-                self._file = sys.stdout.buffer
+                self._file = self._stream
             return self
         directory = self.path.parent
+        # The temp name adds ~16 bytes: shorten it so any name the system takes works.
+        prefix = f".{self.path.name[:100]}."
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
+            fd, name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=directory)
         except FileNotFoundError as exc:
+            if directory.is_dir():  # e.g. /proc: the folder is there but takes no new files
+                raise _cannot_write(self.path, exc) from exc
             raise InputError(
                 f"cannot write {self.path}: the folder {directory} does not exist",
                 hint="create the folder first or choose another -o",
@@ -91,19 +137,22 @@ class Destination:
             raise InputError(
                 f"cannot write into {directory}: permission denied", hint="choose another -o"
             ) from exc
+        except OSError as exc:
+            raise _cannot_write(self.path, exc) from exc
         self._tmp = Path(name)
         self._file = os.fdopen(fd, "w+b")
         return self
 
     def commit(self) -> None:
-        """Publish the result: rename the temp file into place, or copy the spool to stdout."""
+        """Publish the result: rename the temp file into place, or copy the spool to the stream."""
         file = self.file
-        if self.path is None:
-            if self._seekable:
+        if self._stream is not None:
+            if file is not self._stream:
                 file.seek(0)
-                shutil.copyfileobj(file, sys.stdout.buffer)
+                shutil.copyfileobj(file, self._stream)
                 file.close()
-            sys.stdout.buffer.flush()
+            self._stream.flush()
+            self._close_stream()
             self._committed = True
             return
         assert self._tmp is not None
@@ -141,7 +190,12 @@ class Destination:
     ) -> None:
         if self._committed:
             return
-        if self._file is not None and self._file is not sys.stdout.buffer:
+        if self._file is not None and self._file is not self._stream:
             self._file.close()
+        self._close_stream()
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
+
+    def _close_stream(self) -> None:
+        if self._stream is not None and self._stream is not sys.stdout.buffer:
+            self._stream.close()

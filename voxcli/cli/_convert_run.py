@@ -209,9 +209,10 @@ def _convert(
             if play_only:
                 target = stack.enter_context(open(os.devnull, "wb"))
             else:
-                # Bytes written front to back go straight to stdout; anything an encoder
-                # must seek in (headers, the long path's MP3/Ogg sink) is spooled first.
-                seekable = not to_stdout or pipeline.needs_seekable_target(info, backend, options)
+                # Bytes written front to back go straight to stdout (or a device, a FIFO);
+                # anything an encoder must seek in (headers, the long path's MP3/Ogg sink)
+                # is spooled first. Regular files are always written through a temp file.
+                seekable = pipeline.needs_seekable_target(info, backend, options)
                 dest = stack.enter_context(
                     Destination(out_path, existing=existing, seekable=seekable)
                 )
