@@ -6,7 +6,9 @@ one section at a time) exactly as with a file. The spool is deleted when the blo
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -20,14 +22,7 @@ from voxcli.errors import InputError
 def open_input(arg: str) -> Iterator[Path]:
     """Yield a readable path for `arg` (a file path or ``-``), or raise `InputError` (exit 4)."""
     if arg != "-":
-        path = Path(arg)
-        if not path.exists():
-            raise InputError(f"input file {arg} not found", hint="check the path")
-        if path.is_dir():
-            raise InputError(
-                f"{arg} is a folder", hint="give an audio file (folders: voxcli batch)"
-            )
-        yield path
+        yield _checked(Path(arg))
         return
     if sys.stdin.isatty():
         raise InputError(
@@ -40,3 +35,25 @@ def open_input(arg: str) -> Iterator[Path]:
         if spool.tell() == 0:
             raise InputError("stdin was empty: no audio to convert", hint="pipe an audio file in")
         yield Path(spool.name)
+
+
+def _checked(path: Path) -> Path:
+    """`path` if it is a file voxcli may read; else the `InputError` saying what is wrong."""
+    try:
+        is_dir = stat.S_ISDIR(path.stat().st_mode)
+    except FileNotFoundError as exc:
+        raise InputError(f"input file {path} not found", hint="check the path") from exc
+    except OSError as exc:  # a folder on the way that may not be entered, a name too long, ...
+        reason = (exc.strerror or str(exc)).lower()
+        raise InputError(
+            f"cannot read {path}: {reason}", hint="check the path and its folders' permissions"
+        ) from exc
+    if is_dir:
+        raise InputError(f"{path} is a folder", hint="give an audio file")
+    # Checked here so that a permission problem is not reported as an unsupported format.
+    if not os.access(path, os.R_OK):
+        raise InputError(
+            f"cannot read {path}: permission denied",
+            hint=f"check the file's permissions (ls -l {path}) or convert a copy you can read",
+        )
+    return path
