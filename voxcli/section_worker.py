@@ -102,6 +102,12 @@ class OrderedSlots:
             self._held += 1
             self._advance()
 
+    @property
+    def held(self) -> int:
+        """How many requests hold a slot right now (are in flight)."""
+        with self._cond:
+            return self._held
+
     def release(self) -> None:
         with self._cond:
             self._held -= 1

@@ -146,6 +146,7 @@ def convert_long(
     window = 2 * jobs
     pool = ThreadPoolExecutor(window, thread_name_prefix="voxcli-section")
     reporter.start(len(plan.sections), "sections")
+    failed = "the conversion"
     try:
         while True:
             while len(pending) < window and (section := next(sections, None)):
@@ -159,7 +160,8 @@ def convert_long(
                 done = _stitch_section(out, stitcher, rate, emit)
             except VoxError as exc:
                 span = f"{clock(plan.seconds(section.start))}-{clock(plan.seconds(section.end))}"
-                raise exc.with_context(f"section {section.index + 1} ({span})") from exc
+                failed = f"section {section.index + 1} ({span})"
+                raise exc.with_context(failed) from exc
             for notice in worker.take_notices():
                 reporter.notice(notice)
             result.section_request_ids.append(done.request_id)
@@ -173,6 +175,13 @@ def convert_long(
         # abandon them (their threads are daemons) so Ctrl-C exits at once.
         interrupted = not isinstance(exc, Exception)
         worker.abort(abandon=interrupted)
+        in_flight = worker.slots.held
+        if in_flight and not interrupted:
+            # The wait can take minutes: say at once why nothing seems to happen.
+            reporter.notice(
+                f"{failed} failed; waiting for {in_flight} request(s) in flight to finish "
+                "so a rerun can reuse them (Ctrl-C stops now)"
+            )
         pool.shutdown(wait=not interrupted, cancel_futures=True)
         _discard(pending)
         with contextlib.suppress(Exception):
