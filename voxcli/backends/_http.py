@@ -266,10 +266,13 @@ def exhausted_error(
     action: str, attempts: int, last: str, *, concurrency: bool, request_id: str | None = None
 ) -> UnavailableError:
     """The error once every attempt failed with a retryable answer or network error."""
+    # Worded for every command: only `convert` has --retries and --jobs flags.
     hint = (
-        "the plan's concurrency is used up: lower --jobs, or wait for other requests to finish"
+        "the plan's concurrency is used up: wait for other requests to finish, or lower jobs "
+        "(--jobs N on convert, or voxcli config set jobs N)"
         if concurrency
-        else "the service is busy or unreachable: try again later, or raise --retries"
+        else "the service is busy or unreachable: try again later, or raise retries "
+        "(--retries N on convert, or voxcli config set retries N)"
     )
     noun = "attempt" if attempts == 1 else "attempts"
     error = UnavailableError(

@@ -1,4 +1,4 @@
-"""`voxcli devices`: the audio devices PortAudio sees (for --play and recording)."""
+"""`voxcli devices`: the audio devices PortAudio sees (for --play)."""
 
 from __future__ import annotations
 
