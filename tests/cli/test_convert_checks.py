@@ -41,3 +41,20 @@ def test_skipping_an_existing_output_is_reported_in_json(api: ApiServer, speech:
     assert json.loads(result.stdout) == {"output": str(out), "skipped": True}
     assert out.read_bytes() == b"earlier result"
     assert conversions(api) == []
+
+
+def test_dry_run_on_the_local_engine_costs_no_credits(speech: Path) -> None:
+    args = ["convert", str(speech), "--backend", "local", "--dry-run"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "no credits: offline local engine" in result.stdout
+    assert "credits (1,000 per minute)" not in result.stdout
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert data["estimated_credits"] == 0
+
+
+def test_dry_run_on_elevenlabs_estimates_credits(api: ApiServer, speech: Path) -> None:
+    result = runner.invoke(app, ["convert", str(speech), "-v", "Rachel", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "estimated cost 50 credits (1,000 per minute)" in result.stdout
+    assert conversions(api) == []

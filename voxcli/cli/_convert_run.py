@@ -22,6 +22,7 @@ from voxcli.errors import InputError
 if TYPE_CHECKING:
     from voxcli.audio.devices import Player
     from voxcli.audio.formats import OutputPlan
+    from voxcli.audio.io import AudioInfo
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ def run_convert(a: ConvertArgs) -> None:
         if a.dry_run:
             from voxcli.backends import backend_class
 
-            limit = min(a.max_section, backend_class(conf.backend()[0]).max_section_seconds)
-            _print_dry_run(source, info, a, limit)
+            name = conf.backend()[0]
+            limit = min(a.max_section, backend_class(name).max_section_seconds)
+            _print_dry_run(source, info, a, limit, billed=name != "local")
             return
         _convert(a, conf, settings, plan, existing, source, info)
 
@@ -260,10 +262,14 @@ def _output_path(a: ConvertArgs, voice_name: str, plan: Any) -> Path | None:
     return source.with_name(f"{source.stem}.{_slug(voice_name)}{output_extension(plan)}")
 
 
-def _print_dry_run(source: Path, info: Any, a: ConvertArgs, max_section: float) -> None:
+def _print_dry_run(
+    source: Path, info: AudioInfo, a: ConvertArgs, max_section: float, *, billed: bool
+) -> None:
+    """The section plan and, for ElevenLabs (`billed`), the credits it would cost."""
     from voxcli import sections
 
-    credits = math.ceil(info.duration_seconds / 60.0 * 1000.0)
+    # The local engine runs offline: it costs no ElevenLabs credits.
+    credits = math.ceil(info.duration_seconds / 60.0 * 1000.0) if billed else 0
     if info.duration_seconds <= max_section:
         whole = {
             "index": 0,
@@ -292,7 +298,12 @@ def _print_dry_run(source: Path, info: Any, a: ConvertArgs, max_section: float) 
     from voxcli.cli._render import plan_table
 
     out.print(plan_table(plan_json))
+    cost = (
+        f"estimated cost {credits:,} credits (1,000 per minute)"
+        if billed
+        else "no credits: offline local engine"
+    )
     out.print(
         f"{len(plan_json['sections'])} request(s) for {info.duration_seconds:.1f} s of audio; "
-        f"estimated cost {credits:,} credits (1,000 per minute)"
+        + cost
     )
