@@ -14,6 +14,7 @@ request to `voxcli.audio.formats.tier_fallback`'s format, once, with a notice.
 from __future__ import annotations
 
 import gc
+import json
 import queue
 import tempfile
 import threading
@@ -35,9 +36,13 @@ from voxcli.errors import TierError
 PIECE_SECONDS = 10.0
 
 
-def backend_identity(backend: Backend) -> str:
-    """What, besides the request, decides a backend's answer: its name and where it lives."""
-    return f"{backend.name} {getattr(backend, 'base_url', '')}".strip()
+def backend_identity(backend: Backend, request: ConvertRequest) -> str:
+    """What, besides the request, decides a backend's answer: its name, where it lives, and
+    its own settings for this request (`Backend.cache_identity`, e.g. the local engine's
+    strength and voice profile)."""
+    place = f"{backend.name} {getattr(backend, 'base_url', '')}".strip()
+    extra = backend.cache_identity(request)
+    return f"{place} {json.dumps(extra, sort_keys=True)}" if extra else place
 
 
 def read_upload(source: Path, section: Section, rate: int, *, input_pcm: bool) -> Upload:
@@ -144,6 +149,7 @@ class SectionWorker:
                  cache: SectionCache | None) -> None:  # fmt: skip
         self.source, self.input_rate = source, input_rate
         self.backend, self.request = backend, request
+        self.identity = backend_identity(backend, request)  # once: it may hash a voice profile
         self.input_pcm, self.stream, self.cache = input_pcm, stream, cache
         self.format = f"pcm_{rate}"
         # A PCM rate the user pinned with -f fails like a single request would; voxcli's own
@@ -162,9 +168,8 @@ class SectionWorker:
         self._lock = threading.Lock()
 
     def key(self, upload: Upload, output_format: str) -> str:
-        identity = backend_identity(self.backend)
         return section_key(upload, self.request, output_format=output_format,
-                           backend=self.backend.name, identity=identity)  # fmt: skip
+                           backend=self.backend.name, identity=self.identity)  # fmt: skip
 
     def abort(self, *, abandon: bool = False) -> None:
         """Start no more requests; with `abandon`, stop waiting for those in flight as well."""

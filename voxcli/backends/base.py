@@ -270,6 +270,14 @@ class Backend(ABC):
     def convert(self, upload: Upload, request: ConvertRequest) -> ConvertResult:
         """Convert one upload (at most 300 s) and return the whole result."""
 
+    def cache_identity(self, request: ConvertRequest) -> dict[str, object]:
+        """What, besides the upload and `request`, decides this backend's answer.
+
+        Folded into the section cache's key, so a changed setting or voice never reuses stale
+        sections. Values must be JSON-serialisable. The default: nothing else.
+        """
+        return {}
+
     @contextmanager
     def convert_stream(self, upload: Upload, request: ConvertRequest) -> Iterator[AudioStream]:
         """Convert one upload and yield its audio as chunks arrive.

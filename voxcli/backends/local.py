@@ -259,6 +259,12 @@ class LocalBackend(Backend):
         return ConvertResult(audio=audio, output_format=fmt.name,
                              request_id=_request_id(upload, request, self.quality))  # fmt: skip
 
+    def cache_identity(self, request: ConvertRequest) -> dict[str, object]:
+        """Strength, quality and the requested voice's profile (a user may replace it)."""
+        source = _builtin_files().get(request.voice_id) or self._user_files().get(request.voice_id)
+        profile = hashlib.sha256(source.read_bytes()).hexdigest() if source is not None else None
+        return {"strength": self.strength, "quality": self.quality, "profile": profile}
+
     def _strength(self, request: ConvertRequest) -> float:
         settings = request.voice_settings
         if settings is not None and settings.similarity_boost is not None:
