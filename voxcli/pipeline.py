@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from voxcli.audio import io
-from voxcli.audio.formats import OutputFormat, OutputPlan, parse_format, tier_fallback
+from voxcli.audio.formats import OutputFormat, OutputPlan, fallback_for, parse_format
 from voxcli.backends.base import (
     MAX_UPLOAD_BYTES,
     AudioStream,
@@ -230,9 +230,10 @@ def _request_single(
                 _write_whole(result, fmt, options.output.container, target, on_audio)
                 request_id, cost = result.request_id, result.character_cost
         except TierError:
-            if options.output.pinned or fmt.name != options.output.request.name:
-                raise
-            fallback = parse_format(tier_fallback(fmt.name, streaming=options.stream))
+            name = fallback_for(fmt.name, options.output, streaming=options.stream)
+            if name is None or fmt.name != options.output.request.name:
+                raise  # pinned, or already fell back once
+            fallback = parse_format(name)
             reporter.notice(
                 f"{fmt.name} needs a higher subscription tier; using {fallback.name} instead"
             )

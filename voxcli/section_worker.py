@@ -8,7 +8,7 @@ comes back is handed to the main thread through a queue, in order: the format na
 turn wait on disk rather than in memory), then `Done` -- or the exception that stopped it.
 
 The tier fallback lives here too: the first 403 ``subscription_required`` switches every later
-request to `voxcli.audio.formats.tier_fallback`'s format, once, with a notice.
+request to `voxcli.audio.formats.fallback_for`'s format, once, with a notice.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from voxcli.audio import io
-from voxcli.audio.formats import OutputPlan, tier_fallback
+from voxcli.audio.formats import OutputPlan, fallback_for
 from voxcli.audio.plan import Section
 from voxcli.backends.base import Backend, ConvertRequest, Upload
 from voxcli.cache import CachedSection, SectionCache, section_key
@@ -153,9 +153,8 @@ class SectionWorker:
         self.input_pcm, self.stream, self.cache = input_pcm, stream, cache
         self.format = f"pcm_{rate}"
         # A PCM rate the user pinned with -f fails like a single request would; voxcli's own
-        # choice of PCM (for mp3, opus, ... outputs) may fall back.
-        pinned = output.pinned and output.request.is_lossless
-        self.may_fall_back = not (pinned and output.request.sample_rate == rate)
+        # choice of PCM (for mp3, opus, ... outputs) may fall back, once.
+        self.fallback = fallback_for(self.format, output, streaming=stream)
         self.fell_back = False
         self._notices: list[str] = []
         self.stop = threading.Event()
@@ -198,7 +197,9 @@ class SectionWorker:
         if self.cache is None:
             return False
         with self._lock:
-            formats = [self.format] if self.fell_back else [self.format, self._fallback()]
+            formats = [self.format]
+            if not self.fell_back and self.fallback is not None:
+                formats.append(self.fallback)
         for fmt in formats:
             entry = self.cache.open_entry(self.key(upload, fmt))
             if entry is not None:
@@ -296,15 +297,12 @@ class SectionWorker:
             notices, self._notices = self._notices, []
         return notices
 
-    def _fallback(self) -> str:
-        return tier_fallback(self.format, streaming=self.stream)
-
     def _fall_back(self, failed: str, exc: TierError) -> None:
         with self._lock:
             if self.format != failed:  # another worker already fell back
                 return
-            if self.fell_back or not self.may_fall_back:
+            if self.fell_back or self.fallback is None:
                 raise exc
-            self.format, self.fell_back = self._fallback(), True
+            self.format, self.fell_back = self.fallback, True
             self._notices.append(f"{failed} needs a higher subscription tier; "
                                 f"converting sections as {self.format} instead")  # fmt: skip

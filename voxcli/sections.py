@@ -16,7 +16,7 @@ and audio moves through the stitcher in pieces of a few seconds. The workers liv
 `voxcli.section_worker`.
 
 When the service refuses the PCM rate for the account's tier, the run falls back once to a
-format every tier may request (`voxcli.audio.formats.tier_fallback`), remembers it for the
+format every tier may request (`voxcli.audio.formats.fallback_for`), remembers it for the
 remaining sections, and tells the reporter. A section that fails after the backend's retries
 fails the run with its time range in the message; sections already converted stay cached, so
 a rerun with the same settings only converts what is missing.

@@ -223,3 +223,21 @@ def tier_fallback(name: str, *, streaming: bool = False) -> str:
     if fmt.codec in ("pcm", "wav"):
         return "pcm_24000"
     return DEFAULT_FORMAT
+
+
+def fallback_for(name: str, plan: OutputPlan, *, streaming: bool) -> str | None:
+    """What to request instead of `name` after the account's tier refused it, or None.
+
+    The one rule for single requests and sections alike: a format the user pinned with `-f`
+    is never replaced (the refusal stands, with its suggestion); a format voxcli chose may
+    fall back to `tier_fallback`'s. `name` counts as pinned when it carries exactly the pinned
+    samples: the pinned name itself, or PCM at a pinned PCM/WAV format's rate (what sections
+    request for a pinned lossless output). Callers fall back at most once.
+    """
+    wanted = plan.request
+    if plan.pinned:
+        fmt = parse_format(name)
+        same_samples = wanted.is_lossless and fmt.is_lossless
+        if name == wanted.name or (same_samples and fmt.sample_rate == wanted.sample_rate):
+            return None
+    return tier_fallback(name, streaming=streaming)
