@@ -110,8 +110,7 @@ def make_upload(path: Path, info: io.AudioInfo, *, input_pcm: bool) -> Upload:
     50 MB; otherwise the audio is sent as mono FLAC. `input_pcm` sends raw 16 kHz PCM instead.
     """
     if input_pcm:
-        samples, rate = io.read(path)
-        pcm = io.to_pcm16(io.resample(samples, rate, 16000))
+        pcm = io.read_pcm16k(path)
         return Upload(
             pcm, "audio.pcm", "application/octet-stream", info.duration_seconds, "pcm_s16le_16"
         )
@@ -245,8 +244,7 @@ def _request_single(
 def _pcm16(data: bytes, fmt: OutputFormat) -> tuple[np.ndarray, int]:
     """The 16-bit samples of a ``pcm_*`` or ``wav_*`` body, without any float round trip."""
     if fmt.codec == "pcm":
-        usable = len(data) - len(data) % 2
-        return np.frombuffer(data[:usable], dtype="<i2"), fmt.sample_rate
+        return io.pcm16_samples(data), fmt.sample_rate
     import io as stdio
 
     import soundfile as sf
@@ -282,37 +280,32 @@ def _write_stream(
     """Write chunks as they arrive; raw formats are also played as they arrive."""
     if container != "asis":  # a WAV/FLAC container around a pcm_* stream
         with io.open_writer(target, fmt.sample_rate, container) as writer:
-            for samples in _pcm_chunks(stream):
+            for samples in io.pcm16_chunks(stream):
                 writer.write(samples)
                 if on_audio is not None:
-                    on_audio(samples.astype(np.float32) / 32768.0, fmt.sample_rate)
+                    on_audio(io.int16_to_float(samples), fmt.sample_rate)
         return
-    received = bytearray()
-    carry = b""
+    written = _written(stream, target)
+    if on_audio is None:
+        for _ in written:
+            pass
+    elif fmt.codec == "pcm":
+        for samples in io.pcm16_chunks(written):
+            on_audio(io.int16_to_float(samples), fmt.sample_rate)
+    elif fmt.is_raw:  # G.711: one byte per sample, every chunk decodes on its own
+        for chunk in written:
+            on_audio(*io.decode(chunk, fmt))
+    else:
+        # NOTE: libsndfile cannot decode MP3/Ogg from a growing, unseekable stream, so
+        # compressed formats play once the stream has arrived; raw formats play live.
+        received = b"".join(written)
+        if received:
+            on_audio(*io.decode(received, fmt))
+
+
+def _written(stream: AudioStream, target: BinaryIO) -> Iterator[bytes]:
+    """The chunks of `stream`, each written to `target` (and flushed) as it arrives."""
     for chunk in stream:
         target.write(chunk)
         target.flush()
-        if on_audio is None:
-            continue
-        if fmt.is_raw:
-            data = carry + chunk
-            usable = len(data) - (len(data) % 2 if fmt.codec == "pcm" else 0)
-            carry = data[usable:]
-            if usable:
-                on_audio(*io.decode(data[:usable], fmt))
-        else:
-            received += chunk
-    if on_audio is not None and received:
-        # NOTE: libsndfile cannot decode MP3/Ogg from a growing, unseekable stream, so
-        # compressed formats play once the stream has arrived; raw formats play live.
-        on_audio(*io.decode(bytes(received), fmt))
-
-
-def _pcm_chunks(stream: AudioStream) -> Iterator[np.ndarray]:
-    carry = b""
-    for chunk in stream:
-        data = carry + chunk
-        usable = len(data) - len(data) % 2
-        carry = data[usable:]
-        if usable:
-            yield np.frombuffer(data[:usable], dtype="<i2")
+        yield chunk

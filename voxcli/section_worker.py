@@ -53,8 +53,7 @@ def read_upload(source: Path, section: Section, rate: int, *, input_pcm: bool) -
     """
     duration = section.upload_frames / rate
     if input_pcm:
-        samples, rate = io.read(source, section.upload_start, section.upload_end)
-        data = io.to_pcm16(io.resample(samples, rate, 16000))
+        data = io.read_pcm16k(source, section.upload_start, section.upload_end)
         return Upload(data, "section.pcm", "application/octet-stream", duration, "pcm_s16le_16")
     buffer = BytesIO()
     step = int(PIECE_SECONDS * rate)

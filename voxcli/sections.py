@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from voxcli.audio import io
-from voxcli.audio.formats import OutputPlan, parse_format
+from voxcli.audio.formats import OutputFormat, OutputPlan, parse_format
 from voxcli.audio.plan import Plan, Section, energy_profile, plan_sections
 from voxcli.audio.sink import open_sink
 from voxcli.audio.stitch import Stitcher
@@ -207,33 +207,48 @@ def _stitch_section(
     `Done`. PCM at the output rate is decoded and stitched a few seconds at a time; anything
     else (a tier fallback's rate) is decoded and resampled whole.
     """
-    fmt = None
-    carry = b""
-    body: list[bytes] = []
-    piece_bytes = int(PIECE_SECONDS * rate) * 2
-    while True:
-        item = out.get()
-        if isinstance(item, BaseException):
-            raise item
-        if isinstance(item, Done):
-            break
-        if isinstance(item, str):
-            fmt = parse_format(item)
-            continue
-        direct = fmt is not None and fmt.codec == "pcm" and fmt.sample_rate == rate
-        for piece in _pieces(item, piece_bytes):
-            if not direct:
-                body.append(piece)
-                continue
-            data = carry + piece
-            usable = len(data) - len(data) % 2
-            carry = data[usable:]
-            emit(stitcher.feed(io.from_pcm16(data[:usable])))
-    if body and fmt is not None:
-        samples, got_rate = io.decode(b"".join(body), fmt)
+    answer = _Answer(out, int(PIECE_SECONDS * rate) * 2)
+    fmt = answer.format()
+    if fmt.codec == "pcm" and fmt.sample_rate == rate:
+        for samples in io.pcm16_chunks(answer.pieces()):
+            emit(stitcher.feed(io.int16_to_float(samples)))
+    elif body := b"".join(answer.pieces()):
+        samples, got_rate = io.decode(body, fmt)
         emit(stitcher.feed(io.resample(samples, got_rate, rate)))
     emit(stitcher.end_section())
-    return item
+    assert answer.done is not None
+    return answer.done
+
+
+class _Answer:
+    """One section's answer read from its queue: `format()`, then `pieces()`, then `done`.
+
+    An exception the worker put on the queue is raised where it is met.
+    """
+
+    def __init__(self, out: queue.Queue[Any], piece_bytes: int) -> None:
+        self._out = out
+        self._piece_bytes = piece_bytes
+        self.done: Done | None = None
+
+    def _next(self) -> Any:
+        item = self._out.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def format(self) -> OutputFormat:
+        """The format of the body (the answer's first item)."""
+        item = self._next()
+        if not isinstance(item, str):
+            raise TypeError(f"a section's answer starts with its format, not {item!r}")
+        return parse_format(item)
+
+    def pieces(self) -> Iterator[bytes]:
+        """The body in pieces of at most `piece_bytes`, until `Done` (kept in `done`)."""
+        while not isinstance(item := self._next(), Done):
+            yield from _pieces(item, self._piece_bytes)
+        self.done = item
 
 
 def _pieces(item: bytes | BinaryIO, size: int) -> Iterator[bytes]:

@@ -12,7 +12,7 @@ Library exceptions (`soundfile.LibsndfileError`, `RuntimeError` from libsndfile)
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -117,10 +117,41 @@ def to_pcm16(samples: Samples) -> bytes:
     return scaled.tobytes()
 
 
+def pcm16_samples(data: bytes) -> NDArray[np.int16]:
+    """16-bit little-endian PCM bytes as int16 samples (a view). A trailing odd byte is ignored."""
+    usable = len(data) - (len(data) % 2)
+    return np.frombuffer(data, dtype="<i2", count=usable // 2)
+
+
+def int16_to_float(samples: NDArray[np.int16]) -> Samples:
+    """int16 samples to float: divided by 32768, the exact inverse of `to_pcm16`."""
+    return samples.astype(np.float32) / 32768.0
+
+
 def from_pcm16(data: bytes) -> Samples:
     """16-bit little-endian PCM bytes to float samples. A trailing odd byte is ignored."""
-    usable = len(data) - (len(data) % 2)
-    return np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0
+    return int16_to_float(pcm16_samples(data))
+
+
+def pcm16_chunks(chunks: Iterable[bytes]) -> Iterator[NDArray[np.int16]]:
+    """The int16 samples of a PCM body that arrives in chunks of any length.
+
+    A sample split between two chunks is carried over to the next; a trailing odd byte at the
+    very end is dropped. Empty results are skipped.
+    """
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk if carry else chunk
+        samples = pcm16_samples(data)
+        carry = data[2 * len(samples) :]
+        if len(samples):
+            yield samples
+
+
+def read_pcm16k(path: Path, start: int = 0, stop: int | None = None) -> bytes:
+    """Frames ``[start, stop)`` of `path` as the API's raw upload: 16-bit mono PCM at 16 kHz."""
+    samples, rate = read(path, start, stop)
+    return to_pcm16(resample(samples, rate, 16000))
 
 
 def _ulaw_table() -> NDArray[np.float32]:
