@@ -213,8 +213,8 @@ def _stitch_section(
         for samples in io.pcm16_chunks(answer.pieces()):
             emit(stitcher.feed(io.int16_to_float(samples)))
     elif body := b"".join(answer.pieces()):
-        samples, got_rate = io.decode(body, fmt)
-        emit(stitcher.feed(io.resample(samples, got_rate, rate)))
+        decoded, got_rate = io.decode(body, fmt)
+        emit(stitcher.feed(io.resample(decoded, got_rate, rate)))
     emit(stitcher.end_section())
     assert answer.done is not None
     return answer.done

@@ -121,6 +121,7 @@ class Destination:
             else:
                 self._file = self._stream
             return self
+        assert self.path is not None  # a None path is stdout, a stream
         directory = self.path.parent
         # The temp name adds ~16 bytes: shorten it so any name the system takes works.
         prefix = f".{self.path.name[:100]}."
@@ -155,7 +156,7 @@ class Destination:
             self._close_stream()
             self._committed = True
             return
-        assert self._tmp is not None
+        assert self._tmp is not None and self.path is not None
         file.flush()
         os.fsync(file.fileno())
         file.close()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from voxcli.cli._console import RichReporter, notice
+
+if TYPE_CHECKING:
+    from voxcli.backends.base import Backend
+    from voxcli.config import Config
 
 LOCAL_NOTICE = (
     "no ElevenLabs API key configured: using the offline local engine "
@@ -13,22 +18,25 @@ LOCAL_NOTICE = (
 
 
 def open_backend(
-    flags: dict[str, Any],
+    flags: Mapping[str, object | None] | None = None,
     *,
+    conf: Config | None = None,
     reporter: RichReporter | None = None,
     quality: str = "default",
     strength: float | None = None,
-) -> tuple[Any, Any]:
-    """Resolve settings from `flags` and build the chosen backend: ``(backend, config)``.
+) -> tuple[Backend, Config]:
+    """Build the chosen backend: ``(backend, config)``.
 
-    When no backend was chosen and no key is configured, the local engine is used after a
-    one-line notice on stderr (DESIGN §3).
+    Settings are resolved from `flags` unless the caller already loaded them (`conf`). When
+    no backend was chosen and no key is configured, the local engine is used after a one-line
+    notice on stderr (DESIGN §3).
     """
     from voxcli import backends
     from voxcli import config as cfg
 
     reporter = reporter or RichReporter()
-    conf = cfg.load(flags)
+    if conf is None:
+        conf = cfg.load(flags)
     name, implicit = conf.backend()
     if implicit and not reporter.quiet:
         notice(LOCAL_NOTICE)

@@ -14,7 +14,7 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from voxcli.cli._console import RichReporter, notice, out, print_json
 from voxcli.errors import InputError
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from voxcli.audio.devices import Player
     from voxcli.audio.formats import OutputPlan
     from voxcli.audio.io import AudioInfo
+    from voxcli.audio.output import Existing
+    from voxcli.backends.base import VoiceSettings
+    from voxcli.config import Config
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class ConvertArgs:
     quiet: bool
 
 
-def build_settings(a: ConvertArgs) -> Any:
+def build_settings(a: ConvertArgs) -> VoiceSettings | None:
     """Voice settings: the --expressive preset, then --settings JSON, then individual flags."""
     from voxcli.backends.base import EXPRESSIVE, VoiceSettings
 
@@ -136,7 +139,7 @@ def _audio_to_stdout(a: ConvertArgs) -> bool:
     return a.output == "-"
 
 
-def _flags(a: ConvertArgs) -> dict[str, Any]:
+def _flags(a: ConvertArgs) -> dict[str, object | None]:
     return {
         "voice": a.voice,
         "model": a.model,
@@ -149,7 +152,13 @@ def _flags(a: ConvertArgs) -> dict[str, Any]:
 
 
 def _convert(
-    a: ConvertArgs, conf: Any, settings: Any, plan: Any, existing: Any, source: Path, info: Any
+    a: ConvertArgs,
+    conf: Config,
+    settings: VoiceSettings | None,
+    plan: OutputPlan,
+    existing: Existing,
+    source: Path,
+    info: AudioInfo,
 ) -> None:
     from voxcli import pipeline
     from voxcli.audio.output import Destination, should_skip
@@ -159,7 +168,7 @@ def _convert(
 
     reporter = RichReporter(quiet=a.quiet)
     backend, conf = open_backend(
-        _flags(a), reporter=reporter, quality=a.quality, strength=a.strength
+        conf=conf, reporter=reporter, quality=a.quality, strength=a.strength
     )
     name = backend.name
     with backend:
@@ -205,6 +214,7 @@ def _convert(
             use_cache=not a.no_cache,
             cache_max_bytes=conf["cache_max_mb"] * 1_000_000,
         )
+        target: BinaryIO
         with ExitStack() as stack:
             # Opened before converting: no device fails before anything is uploaded.
             play = stack.enter_context(_player(plan)) if a.play else None
@@ -248,7 +258,7 @@ def _player(plan: OutputPlan) -> Player:
     return Player(rate=48000 if fmt.codec == "opus" else fmt.sample_rate)
 
 
-def _output_path(a: ConvertArgs, voice_name: str, plan: Any) -> Path | None:
+def _output_path(a: ConvertArgs, voice_name: str, plan: OutputPlan) -> Path | None:
     """-o as given; None for stdout; else `<stem>.<voice>.<ext>` beside the input."""
     from voxcli.audio.formats import output_extension
 
