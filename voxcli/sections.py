@@ -43,6 +43,7 @@ from voxcli.cache import SectionCache
 from voxcli.errors import VoxError
 from voxcli.progress import Reporter
 from voxcli.section_worker import PIECE_SECONDS, Done, SectionWorker
+from voxcli.timefmt import clock
 
 
 @dataclass
@@ -94,13 +95,6 @@ def make_plan(
     bytes_per_second = 32_000.0 if input_pcm else 2.1 * info.sample_rate
     profile = energy_profile(source)
     return plan_sections(profile, max_section=max_section, bytes_per_second=bytes_per_second)
-
-
-def clock(seconds: float) -> str:
-    """``m:ss.s`` (or ``h:mm:ss.s``) for error messages and notices."""
-    minutes, secs = divmod(round(seconds, 1), 60)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{secs:04.1f}" if hours else f"{minutes}:{secs:04.1f}"
 
 
 def convert_long(

@@ -9,13 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from voxcli.backends.base import Model, Voice
-
-
-def clock(seconds: float) -> str:
-    """``h:mm:ss.s`` or ``m:ss.s``."""
-    minutes, secs = divmod(seconds, 60.0)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{secs:04.1f}" if hours else f"{minutes}:{secs:04.1f}"
+from voxcli.timefmt import clock
 
 
 def voices_table(voices: Sequence[Voice]) -> Table:
