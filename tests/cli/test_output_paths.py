@@ -82,3 +82,15 @@ def test_a_fifo_is_written_in_place(
     assert info.format == ("MP3" if name.endswith(".mp3") else "WAV")
     assert abs(info.duration - 3.0) < 0.1
     assert fifo.is_fifo() and leftovers(tmp_path) == []
+
+
+def test_a_terminal_device_is_refused_before_any_upload(api: ApiServer, speech: Path) -> None:
+    main, terminal = os.openpty()
+    try:
+        result = convert(speech, os.ttyname(terminal))
+    finally:
+        os.close(main)
+        os.close(terminal)
+    assert result.exit_code == ExitStatus.INPUT, result.output
+    assert "refusing to write audio to a terminal" in result.stderr
+    assert conversions(api) == []

@@ -115,6 +115,12 @@ class Destination:
                 self._stream = open(self.path, "wb")  # noqa: SIM115 - closed in commit/__exit__
             except OSError as exc:
                 raise _cannot_write(self.path, exc) from exc
+            if self._stream.isatty():  # e.g. -o /dev/stdout or -o /dev/tty in a terminal
+                self._close_stream()
+                raise InputError(
+                    "refusing to write audio to a terminal",
+                    hint="redirect stdout (> out.mp3) or pass -o FILE",
+                )
         if self._stream is not None:
             if self._seekable:
                 self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in commit/__exit__
