@@ -2,7 +2,8 @@
 
 Real-time factor = CPU seconds / audio seconds of one single-threaded conversion (after a warm-up
 call, so imports and cached tables are not counted). Peak memory is the maximum resident set
-size of a fresh process converting a 5-minute input.
+size (imports included) of a fresh process converting a 5-minute input at 16 kHz, and one
+converting 60 s at 44.1 kHz (the local backend's longest section at a common input rate).
 """
 
 from __future__ import annotations
@@ -15,22 +16,27 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import soxr
 from local_corpus import HELD_OUT, RATE, ROOT, Corpus
 
 from voxcli.engine import ConversionOptions, VoiceProfile, build_profile, convert
 
+# NOTE: the peak is read from /proc (VmHWM, kB), not from getrusage: Linux carries ru_maxrss
+# across exec, so a probe started by this (large) process would report the parent's peak.
 _MEMORY_PROBE = """
-import os, resource, sys
+import os, sys
 for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[v] = "1"
 import numpy as np, soundfile as sf
 from voxcli.engine import VoiceProfile, convert, ConversionOptions
+def peak_mb():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmHWM")) // 1024
 x, rate = sf.read(sys.argv[1], dtype="float32")
 profile = VoiceProfile.from_bytes(open(sys.argv[2], "rb").read())
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_mb()
 y = convert(x, rate, profile, ConversionOptions(quality=sys.argv[3]))
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(before // 1024, after // 1024, len(y) == len(x))
+print(before, peak_mb(), len(y) == len(x))
 """
 
 
@@ -66,13 +72,24 @@ def speed_report(corpus: Corpus) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         long_input = Path(tmp) / "five-minutes.wav"
         sf.write(str(long_input), np.tile(x, 10), RATE, subtype="PCM_16")
-        for quality in ("default", "fast"):
-            probe = subprocess.run(
-                [sys.executable, "-c", _MEMORY_PROBE, str(long_input), str(profile_path), quality],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
-            before, after, same_length = probe.stdout.split()
-            out[f"peak_mb_{quality}"] = float(after)
-            print(f"5-minute input, {quality:7s}: peak RSS {after} MB (after imports and "
-                  f"loading: {before} MB), length kept: {same_length}")  # fmt: skip
+        high_rate = Path(tmp) / "sixty-seconds-44k.wav"
+        high = soxr.resample(np.tile(x, 2), RATE, 44100)
+        sf.write(str(high_rate), high, 44100, subtype="PCM_16")
+        for name, path in (("5-minute input, 16 kHz", long_input),
+                           ("60 s input, 44.1 kHz", high_rate)):  # fmt: skip
+            for quality in ("default", "fast"):
+                key = f"peak_mb_{quality}" + ("_44k" if path == high_rate else "")
+                out[key] = _peak_mb(path, profile_path, quality, name)
     return out
+
+
+def _peak_mb(path: Path, profile_path: Path, quality: str, name: str) -> float:
+    """Peak RSS (MB) of a fresh process converting `path`; printed with the imports' share."""
+    probe = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(path), str(profile_path), quality],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    before, after, same_length = probe.stdout.split()
+    print(f"{name}, {quality:7s}: peak RSS {after} MB (after imports and "
+          f"loading: {before} MB), length kept: {same_length}")  # fmt: skip
+    return float(after)
