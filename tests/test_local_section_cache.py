@@ -59,3 +59,11 @@ def test_a_replaced_voice_profile_converts_every_section_again(talk: Path) -> No
     # The user removes the voice and adds another under the same name.
     shutil.copyfile(VOICES / "karl.npz", user_voices / "mine.npz")
     assert convert(talk, "mine") == (0, total)
+
+
+def test_another_engine_version_converts_every_section_again(
+    talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, total = convert(talk, "sally")
+    monkeypatch.setattr("voxcli.backends.local.__version__", "999.0.0")
+    assert convert(talk, "sally") == (0, total)

@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from voxcli import __version__
 from voxcli.audio.formats import parse_format
 from voxcli.backends.base import Backend, ConvertRequest, ConvertResult, Model, Upload, Voice
 from voxcli.errors import InputError, ServiceError
@@ -260,10 +261,16 @@ class LocalBackend(Backend):
                              request_id=_request_id(upload, request, self.quality))  # fmt: skip
 
     def cache_identity(self, request: ConvertRequest) -> dict[str, object]:
-        """Strength, quality and the requested voice's profile (a user may replace it)."""
+        """Strength, quality, the requested voice's profile (a user may replace it) and the
+        engine's version (a new release may convert differently)."""
         source = _builtin_files().get(request.voice_id) or self._user_files().get(request.voice_id)
         profile = hashlib.sha256(source.read_bytes()).hexdigest() if source is not None else None
-        return {"strength": self.strength, "quality": self.quality, "profile": profile}
+        return {
+            "strength": self.strength,
+            "quality": self.quality,
+            "profile": profile,
+            "engine": __version__,
+        }
 
     def _strength(self, request: ConvertRequest) -> float:
         settings = request.voice_settings
