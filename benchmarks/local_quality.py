@@ -3,7 +3,7 @@
 Prints, per source->target pair and per method, the speaker similarity to the target, the word
 error rate, the F0-contour correlation with the source, and then a summary with the criteria of
 the local-engine issue (identity gap closed, WER cost, F0 correlation, length, clipping, speed,
-peak memory for a 5-minute input, profile build time, determinism).
+peak memory (a 5-minute input at 16 kHz, 60 s at 44.1 kHz), profile build time, determinism).
 
 Methods: ``none`` (the source itself), ``pitch`` (WORLD with the F0 mapping only: a pitch shift),
 ``s=0`` (WORLD analysis/resynthesis), ``s=0.5`` (F0 + tract + timbre normalisation), ``s=0.65``,

@@ -27,19 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from voxcli.engine import knn, level, world
-from voxcli.engine.features import (
-    MATCH_DIMS,
-    class_stats,
-    from_canonical,
-    speech_mask,
-    to_canonical,
+from voxcli.engine import level, world
+from voxcli.engine.blocks import (
+    CodedAperiodicity,
+    Grid,
+    analyse_block,
 )
-from voxcli.engine.knn import exemplar_correction, smooth
-from voxcli.engine.mcep import POWER_FLOOR, canonical_basis, from_log_power
+from voxcli.engine.features import SPEECH_RANGE_DB
+from voxcli.engine.mapping import EnvelopeStats, apply_change, cepstral_change
 from voxcli.engine.params import MAX_RATE, MIN_RATE, QUALITIES, AnalysisParams, Quality
 from voxcli.engine.profile import VoiceProfile
-from voxcli.engine.vtl import formants, warp_log_envelope, warp_map, warp_ratio
+from voxcli.engine.vtl import formants, warp_map, warp_ratio
 from voxcli.errors import InputError
 
 Array = NDArray[np.float64]
@@ -49,16 +47,10 @@ DEFAULT_STRENGTH = 0.8
 MIN_SECONDS = 0.1
 #: Fewer speech frames than this and the input is treated as silence (returned unchanged).
 MIN_SPEECH_FRAMES = 10
-#: Exponent on the target/source spread ratio of each cepstral coefficient (1 = full MVN).
-#: Half-way (0.5) costs 3-4 fewer WER points for about 0.015 less of the identity gap.
-VARIANCE_EXPONENT = 0.5
-SCALE_LIMITS = (0.25, 4.0)
 #: Share of the log formant ratio applied by the tract warp.
 VTL_SHARE = 1.0
 #: Exemplar-correction weight at strength 1.
 LAMBDA_MAX = 1.0
-#: Length of the moving average applied to the exemplar correction.
-SMOOTHING_MS = 25.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +89,9 @@ def convert(
 ) -> NDArray[np.float32]:
     """Convert mono `samples` at `sample_rate` toward `profile`; same length and rate out.
 
-    Deterministic: the same input, profile and options give bit-identical output.
+    Deterministic: the same input, profile and options give bit-identical output. Memory grows
+    with the input by the signal plus one converted envelope and one aperiodicity for the single
+    WORLD synthesis; analysis runs a block at a time (`voxcli.engine.blocks`).
     """
     opts = options or ConversionOptions()
     if not MIN_RATE <= sample_rate <= MAX_RATE:
@@ -105,20 +99,58 @@ def convert(
             f"the local engine converts audio at {MIN_RATE}-{MAX_RATE} Hz, not {sample_rate} Hz",
             hint="resample the input first, e.g. sox in.wav -r 16000 out.wav",
         )
-    x = np.nan_to_num(np.asarray(samples, dtype=np.float64))
+    x = np.nan_to_num(np.array(samples, dtype=np.float64), copy=False)
     if len(x) < MIN_SECONDS * sample_rate or not np.any(x):
         return x.astype(np.float32)
     params = AnalysisParams(sample_rate, opts.quality)
-    analysis = world.analyse(x, params)
-    speech = speech_mask(analysis.sp)
+    grid = Grid(params, len(x))
+    blocks = list(grid.blocks())
+    # Pass 1: F0, and the aperiodicity (coded, small), which the fast tracker's voicing needs.
+    raw_f0 = world.track_f0(x, params, None, grid.frames)
+    aperiodicity = CodedAperiodicity(grid)
+    low_band = np.zeros(grid.frames)
+    for start, stop in blocks:
+        ap = analyse_block(x, raw_f0, grid, start, stop, "ap")
+        aperiodicity.store(start, ap)
+        low_band[start:stop] = world.low_band_aperiodicity(ap, params)
+    del ap
+    f0 = world.finish_f0(raw_f0, low_band, params)
+    voiced = f0 > 0
+    # Pass 2: the vocal-tract ratio and the envelope statistics of the input.
+    warp = warp_map(params.bins, sample_rate, _tract_ratio(x, f0, profile, opts, params))
+    stats = EnvelopeStats.collect(
+        grid.frames, blocks, lambda a, b: analyse_block(x, raw_f0, grid, a, b, "sp"),
+        warp, sample_rate,
+    )  # fmt: skip
+    speech = stats.speech(SPEECH_RANGE_DB)
     if speech.sum() < MIN_SPEECH_FRAMES:
         return x.astype(np.float32)
-    f0 = map_f0(analysis.f0, profile, opts.global_weight)
-    sp = convert_envelope(x, analysis, speech, profile, opts)
-    y = world.synthesize(f0, sp, analysis.ap, params)
-    del sp, analysis
+    change = cepstral_change(stats.mcep, voiced, speech, profile, opts.global_weight,
+                             opts.exemplar_weight, params.frame_period_ms)  # fmt: skip
+    del stats
+    # Pass 3: convert the envelope block by block into one array, then synthesise once: cuts
+    # between separately synthesised blocks cost intelligibility (restarted pulses and noise).
+    sp = np.empty((grid.frames, params.bins))
+    for start, stop in blocks:
+        block = analyse_block(x, raw_f0, grid, start, stop, "sp")
+        sp[start:stop] = apply_change(block, change[start:stop], warp, sample_rate)
+    del block
+    ap = aperiodicity.block(0, grid.frames)
+    y = world.synthesize(map_f0(f0, profile, opts.global_weight), sp, ap, params)
+    del sp, ap
     y = _fit_length(y, len(x))
     return level.limit(level.match_loudness(y, x), sample_rate).astype(np.float32)
+
+
+def _tract_ratio(
+    x: Array, f0: Array, profile: VoiceProfile, opts: ConversionOptions, params: AnalysisParams
+) -> float:
+    """The formant ratio target/source the envelope is warped by (1 = no warp)."""
+    voiced = f0 > 0
+    found, evidence = formants(x, params.sample_rate, f0, params.frame_period_ms)
+    f0_ratio = profile.f0_mean_hz / np.exp(np.log(f0[voiced]).mean()) if voiced.any() else 1.0
+    ratio = warp_ratio(found, profile.formants_hz, evidence, f0_ratio)
+    return float(ratio ** (VTL_SHARE * opts.global_weight))
 
 
 def map_f0(f0: Array, profile: VoiceProfile, weight: float = 1.0) -> Array:
@@ -136,70 +168,8 @@ def map_f0(f0: Array, profile: VoiceProfile, weight: float = 1.0) -> Array:
     return out
 
 
-def convert_envelope(
-    x: Array,
-    analysis: world.Analysis,
-    speech: NDArray[np.bool_],
-    profile: VoiceProfile,
-    opts: ConversionOptions,
-) -> Array:
-    """The converted power envelope ``(frames, bins)`` (steps 3-6 of the module docstring).
-
-    NOTE: to keep peak memory near three envelopes for long inputs, this takes the log of
-    ``analysis.sp`` in place: the analysis's envelope is consumed.
-    """
-    params, fs = analysis.params, analysis.params.sample_rate
-    voiced = analysis.f0 > 0
-    log_sp = np.log(np.maximum(analysis.sp, POWER_FLOOR, out=analysis.sp), out=analysis.sp)
-    frame_energy = _log_sum_exp(log_sp)
-    # Step 3: vocal-tract warp.
-    found, evidence = formants(x, fs, analysis.f0, params.frame_period_ms)
-    f0_ratio = (
-        profile.f0_mean_hz / np.exp(np.log(analysis.f0[voiced]).mean()) if voiced.any() else 1.0
-    )
-    ratio = warp_ratio(found, profile.formants_hz, evidence, f0_ratio) ** (
-        VTL_SHARE * opts.global_weight
-    )
-    log_sp = warp_log_envelope(log_sp, *warp_map(log_sp.shape[1], fs, ratio))
-    # Step 4: mean/variance normalisation in the canonical space.
-    basis = canonical_basis()
-    mc = from_log_power(to_canonical(log_sp, fs), basis)
-    src_mean, src_std = class_stats(mc, voiced, speech)
-    cls = np.where(voiced, 0, 1)
-    scale = np.clip((profile.mcep_std[cls] / src_std[cls]) ** VARIANCE_EXPONENT, *SCALE_LIMITS)
-    normalised = profile.mcep_mean[cls] + (mc - src_mean[cls]) * scale
-    normalised[:, 0] = mc[:, 0]
-    target = mc + opts.global_weight * (normalised - mc)
-    # Step 5: exemplar correction.
-    if opts.exemplar_weight > 0.0:
-        query = ((mc - src_mean[cls]) / src_std[cls])[:, MATCH_DIMS]
-        book = profile.codebook.astype(np.float64)
-        book_cls = np.where(profile.codebook_voiced, 0, 1)
-        book_query = ((book - profile.mcep_mean[book_cls]) / profile.mcep_std[book_cls])[
-            :, MATCH_DIMS
-        ]
-        delta = exemplar_correction(
-            query, voiced, target, book_query, book, profile.codebook_voiced, k=knn.K_NEIGHBOURS
-        )
-        delta[:, 0] = 0.0
-        target = target + opts.exemplar_weight * smooth(
-            delta, max(1, int(round(SMOOTHING_MS / params.frame_period_ms)) | 1)
-        )
-    # Step 6: apply the change as a smooth gain on the native grid and restore frame energy.
-    gain = from_canonical(basis.log_power(target - mc), fs, log_sp.shape[1])
-    log_sp += gain
-    del gain
-    log_sp += (frame_energy - _log_sum_exp(log_sp))[:, None]
-    return np.exp(log_sp, out=log_sp)
-
-
-def _log_sum_exp(log_sp: Array) -> Array:
-    peak = log_sp.max(axis=1)
-    return np.asarray(peak + np.log(np.exp(log_sp - peak[:, None]).sum(axis=1)), dtype=np.float64)
-
-
-def _fit_length(y: Array, frames: int) -> Array:
+def _fit_length(y: Array, samples: int) -> Array:
     """WORLD's output is a frame longer or shorter than the input: trim or zero-pad to fit."""
-    if len(y) >= frames:
-        return y[:frames]
-    return np.concatenate([y, np.zeros(frames - len(y))])
+    if len(y) >= samples:
+        return y[:samples]
+    return np.concatenate([y, np.zeros(samples - len(y))])

@@ -24,8 +24,9 @@ Array = NDArray[np.float64]
 K_NEIGHBOURS = 32
 #: Frames each side of a block searched for the input's own neighbours (50 s at 5 ms).
 SELF_WINDOW = 10000
-#: Query frames per block.
-BLOCK = 512
+#: Query frames per block. A block's distances to its own candidates take about
+#: ``BLOCK x 2 x SELF_WINDOW x 12`` bytes (float32 distances and the int64 selection): 30 MB.
+BLOCK = 128
 
 
 def exemplar_correction(

@@ -18,21 +18,34 @@ PEAK_LIMIT = 0.989
 
 
 def match_loudness(output: Array, reference: Array) -> Array:
-    """Scale `output` to the RMS level of `reference` (silence stays silence)."""
-    out_rms = float(np.sqrt(np.mean(output**2))) if len(output) else 0.0
-    ref_rms = float(np.sqrt(np.mean(reference**2))) if len(reference) else 0.0
+    """Scale `output` in place to the RMS level of `reference` (silence stays silence)."""
+    out_rms = float(np.sqrt(np.dot(output, output) / len(output))) if len(output) else 0.0
+    ref = np.asarray(reference, dtype=np.float64)
+    ref_rms = float(np.sqrt(np.dot(ref, ref) / len(ref))) if len(ref) else 0.0
     if out_rms <= 1e-9 or ref_rms <= 1e-9:
         return output
-    return output * (ref_rms / out_rms)
+    output *= ref_rms / out_rms
+    return output
 
 
 def limit(samples: Array, sample_rate: int, threshold: float = PEAK_LIMIT) -> Array:
-    """Reduce the gain around peaks above `threshold` so none exceeds it (about 5 ms ramps)."""
-    peak = np.abs(samples)
-    if len(samples) == 0 or peak.max() <= threshold:
+    """Reduce the gain around peaks above `threshold` so none exceeds it (about 5 ms ramps).
+
+    Works in place on `samples`, and only on the stretches around the peaks: a long signal
+    with a few loud moments costs no full-length temporary arrays.
+    """
+    if len(samples) == 0 or max(float(samples.max()), -float(samples.min())) <= threshold:
         return samples
-    need = np.minimum(1.0, threshold / np.maximum(peak, 1e-12))
     width = max(3, int(0.005 * sample_rate) | 1)
-    gain = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
-    gain = uniform_filter1d(gain, size=width, mode="nearest")
-    return np.asarray(np.clip(samples * gain, -threshold, threshold), dtype=np.float64)
+    reach = 2 * width + 2  # how far the smoothed gain of one hot sample spreads, plus slack
+    hot = np.flatnonzero((samples > threshold) | (samples < -threshold))
+    # Group hot samples whose reaches overlap into one stretch each.
+    breaks = np.flatnonzero(np.diff(hot) > 2 * reach) + 1
+    for group in np.split(hot, breaks):
+        lo, hi = max(0, int(group[0]) - 2 * reach), min(len(samples), int(group[-1]) + 2 * reach)
+        part = samples[lo:hi]
+        need = np.minimum(1.0, threshold / np.maximum(np.abs(part), 1e-12))
+        gain = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
+        gain = uniform_filter1d(gain, size=width, mode="nearest")
+        np.clip(part * gain, -threshold, threshold, out=part)
+    return samples

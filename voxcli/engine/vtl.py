@@ -21,6 +21,9 @@ SOUND_SPEED_CM = 35000.0
 RATIO_LIMITS = (0.82, 1.22)
 #: Frames of formant evidence at which the estimate and the prior weigh the same.
 PRIOR_FRAMES = 100.0
+#: Most frames the formant estimate analyses (every 4th voiced frame, sparser on long inputs:
+#: each costs about 50 kB of transient memory).
+MAX_FORMANT_FRAMES = 2000
 #: Weights of F2, F3, F4 in the log ratio (F1 moves with the vowel far more than with the tract).
 _WEIGHTS = np.array([0.0, 0.25, 0.5, 0.25])
 
@@ -30,8 +33,9 @@ def formants(
 ) -> tuple[Array, int]:
     """Median F1..F4 (Hz, NaN where never found) and the number of frames that contributed.
 
-    Uses every 4th voiced frame whose energy is at or above the 30th percentile; above 16 kHz
-    the signal is first resampled to 16 kHz (formants live below 5.5 kHz).
+    Uses every 4th voiced frame (fewer on long inputs, at most `MAX_FORMANT_FRAMES`) whose
+    energy is at or above the 30th percentile; above 16 kHz the signal is first resampled to
+    16 kHz (formants live below 5.5 kHz).
     """
     x = np.asarray(samples, dtype=np.float64)
     rate = sample_rate
@@ -41,7 +45,9 @@ def formants(
     x = np.append(x[0], x[1:] - 0.97 * x[:-1])  # pre-emphasis
     win = int(0.025 * rate)
     hop = frame_period_ms / 1000.0 * rate
-    centres = (np.flatnonzero(f0 > 0)[::4] * hop).astype(int)
+    voiced = np.flatnonzero(f0 > 0)
+    stride = max(4, -(-len(voiced) // MAX_FORMANT_FRAMES))
+    centres = (voiced[::stride] * hop).astype(int)
     starts = centres - win // 2
     starts = starts[(starts >= 0) & (starts + win <= len(x))]
     if len(starts) < 3:

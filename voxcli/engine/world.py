@@ -5,18 +5,19 @@ signal at its own rate. Two F0 trackers are offered:
 
 - ``default``: Harvest at 5 ms frames. It is the accurate one and also the slow one: its cost
   grows with the width of the F0 band searched, so a cheap DIO pass first finds the speaker's
-  range and Harvest searches only that band (about 2-2.5 octaves instead of 3.8). Harvest
-  also runs on 20 s pieces, because its memory grows by about 20 MB per second of input.
+  range and Harvest searches only that band (about 2-2.5 octaves instead of 3.8).
 - ``fast``: DIO + StoneMask at 10 ms. DIO's voiced/unvoiced decision is its weak point (it
   disagrees with Harvest on 20-25 % of frames), so voicing is decided again from D4C's
   aperiodicity and isolated one-frame decisions are removed.
 
-Both are followed by `clean_f0`, which folds octave jumps back and removes spikes.
+Both trackers run on 20 s pieces, because their memory grows with the input (2-6 MB per
+second), and both are followed by `clean_f0`, which folds octave jumps back and removes spikes.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import overload
 
@@ -28,9 +29,9 @@ from voxcli.engine.params import F0_LIMITS, AnalysisParams
 
 Array = NDArray[np.float64]
 
-#: Harvest runs on pieces this long (plus margins) to bound its memory.
-HARVEST_CHUNK_SECONDS = 20
-HARVEST_MARGIN_SECONDS = 1
+#: F0 trackers run on pieces this long (plus margins) to bound their memory.
+TRACKER_CHUNK_SECONDS = 20
+TRACKER_MARGIN_SECONDS = 1
 
 # NOTE: WORLD's synthesis draws its noise from a process-global generator that it reseeds on
 # every call; two concurrent calls would share it. A lock keeps results deterministic.
@@ -63,21 +64,38 @@ def analyse(
     """Analyse `samples` (mono, at ``params.sample_rate``) into F0, envelope and aperiodicity.
 
     `f0_range` fixes the F0 search band (Hz); by default it is found from the signal itself.
+    This holds whole-input envelopes; conversion uses `voxcli.engine.blocks` instead.
     """
     import pyworld
 
     x = np.ascontiguousarray(samples, dtype=np.float64)
-    fs, period = params.sample_rate, params.frame_period_ms
-    times: Array = np.arange(int(len(x) / fs * 1000.0 / period) + 1, dtype=np.float64) * (
-        period / 1000.0
-    )
-    f0 = track_f0(x, params, f0_range, times)
-    sp = pyworld.cheaptrick(x, f0, times, fs, fft_size=params.fft_size)
-    ap = aperiodicity(x, f0, times, params)
-    if params.quality == "fast":
-        f0 = _revoice(f0, ap, fs, params.fft_size)
-    f0 = clean_f0(f0)
+    frames = frame_count(len(x), params)
+    times: Array = np.arange(frames, dtype=np.float64) * (params.frame_period_ms / 1000.0)
+    raw_f0 = track_f0(x, params, f0_range, frames)
+    sp = pyworld.cheaptrick(x, raw_f0, times, params.sample_rate, fft_size=params.fft_size)
+    ap = aperiodicity(x, raw_f0, times, params)
+    f0 = finish_f0(raw_f0, low_band_aperiodicity(ap, params), params)
     return Analysis(f0=f0, sp=sp, ap=ap, params=params)
+
+
+def frame_count(samples: int, params: AnalysisParams) -> int:
+    """Number of analysis frames of a signal of `samples` samples (one at time 0)."""
+    return int(samples / params.sample_rate * 1000.0 / params.frame_period_ms) + 1
+
+
+def finish_f0(raw_f0: Array, low_band_ap: Array, params: AnalysisParams) -> Array:
+    """The tracker's F0 made ready for use: DIO's voicing re-decided (fast), octaves cleaned.
+
+    `low_band_ap` is `low_band_aperiodicity` of the frames (used by the fast tracker only).
+    """
+    f0 = _revoice(raw_f0, low_band_ap) if params.quality == "fast" else raw_f0
+    return clean_f0(f0)
+
+
+def low_band_aperiodicity(ap: Array, params: AnalysisParams) -> Array:
+    """Mean aperiodicity below 1.5 kHz per frame: low for periodic (voiced) frames."""
+    top = max(2, int(1500.0 / params.sample_rate * params.fft_size))
+    return np.asarray(ap[:, 1:top].mean(axis=1), dtype=np.float64)
 
 
 def aperiodicity(x: Array, f0: Array, times: Array, params: AnalysisParams) -> Array:
@@ -106,43 +124,50 @@ def aperiodicity(x: Array, f0: Array, times: Array, params: AnalysisParams) -> A
 
 
 def track_f0(
-    x: Array, params: AnalysisParams, f0_range: tuple[float, float] | None, times: Array
+    x: Array, params: AnalysisParams, f0_range: tuple[float, float] | None, frames: int
 ) -> Array:
-    """F0 per frame at `times` with the tracker the quality level asks for."""
+    """The tracker's F0 for `frames` frames, with the tracker the quality level asks for."""
     import pyworld
 
     fs, period = params.sample_rate, params.frame_period_ms
     if params.quality == "fast":
         lo, hi = f0_range or F0_LIMITS
-        # A wider allowed_range marks more frames voiced; `_revoice` removes the false ones.
-        f0, t = pyworld.dio(x, fs, f0_floor=lo, f0_ceil=hi, frame_period=period, allowed_range=0.2)
-        f0 = pyworld.stonemask(x, f0, t, fs)
+
+        def dio(piece: Array) -> Array:
+            # A wider allowed_range marks more frames voiced; `_revoice` removes the false ones.
+            f0, t = pyworld.dio(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period,
+                                allowed_range=0.2)  # fmt: skip
+            return np.asarray(pyworld.stonemask(piece, f0, t, fs))
+
+        f0 = _in_pieces(dio, x, fs, period)
     else:
         lo, hi = f0_range or speaker_range(x, fs)
-        f0 = _harvest_chunked(x, fs, lo, hi, period)
-    return _fit_length(f0, len(times))
+
+        def harvest(piece: Array) -> Array:
+            f0, _ = pyworld.harvest(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+            return np.asarray(f0)
+
+        f0 = _in_pieces(harvest, x, fs, period)
+    return _fit_length(f0, frames)
 
 
-def _harvest_chunked(x: Array, fs: int, lo: float, hi: float, period: float) -> Array:
-    """Harvest in `HARVEST_CHUNK_SECONDS` pieces with `HARVEST_MARGIN_SECONDS` of context.
+def _in_pieces(tracker: Callable[[Array], Array], x: Array, fs: int, period: float) -> Array:
+    """Run an F0 `tracker` on `TRACKER_CHUNK_SECONDS` pieces with `TRACKER_MARGIN_SECONDS` of
+    context each side, and join the frames.
 
-    NOTE: Harvest keeps every filter channel of the whole signal in memory, about 20 MB per
-    second of audio (6 GB for 5 minutes). Pieces start on whole seconds, which are whole frames
-    at 5 and 10 ms, and the margins keep its tracking context, so the joins are seamless.
+    NOTE: Harvest keeps every filter channel of the whole signal in memory, about 3-6 MB per
+    second of audio, and DIO about 2 MB. Pieces start on whole seconds, which are whole frames
+    at 5 and 10 ms, and the margins keep the trackers' context, so the joins are seamless.
     """
-    import pyworld
-
-    chunk, margin = HARVEST_CHUNK_SECONDS, HARVEST_MARGIN_SECONDS
+    chunk, margin = TRACKER_CHUNK_SECONDS, TRACKER_MARGIN_SECONDS
     if len(x) <= (chunk + 2 * margin) * fs:
-        f0, _ = pyworld.harvest(x, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
-        return np.asarray(f0, dtype=np.float64)
+        return np.asarray(tracker(x), dtype=np.float64)
     per_second = int(round(1000.0 / period))
     total = int(len(x) / fs * 1000.0 / period) + 1
     out = np.zeros(total)
     for start in range(0, int(np.ceil(len(x) / fs)), chunk):
         first = max(0, start - margin)
-        piece = x[first * fs : (start + chunk + margin) * fs]
-        f0, _ = pyworld.harvest(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+        f0 = tracker(x[first * fs : (start + chunk + margin) * fs])
         g0, g1 = start * per_second, min(total, (start + chunk) * per_second)
         offset = first * per_second
         take = f0[g0 - offset : g1 - offset]
@@ -188,14 +213,12 @@ def _fit_length(values: Array, frames: int) -> Array:
     return np.concatenate([values, np.zeros(frames - len(values))])
 
 
-def _revoice(f0: Array, ap: Array, fs: int, fft_size: int) -> Array:
+def _revoice(f0: Array, low_band_ap: Array) -> Array:
     """Re-decide voicing for DIO's F0 from the aperiodicity below 1.5 kHz.
 
     A periodic frame has low aperiodicity in the low band; DIO's false voicing sits on noise
     (fricatives, breath) whose aperiodicity there is high.
     """
-    top = max(2, int(1500.0 / fs * fft_size))
-    low_band_ap = ap[:, 1:top].mean(axis=1)
     voiced = (f0 > 0) & (low_band_ap < 0.5)
     # Drop one-frame voiced islands and fill one-frame gaps: real voicing is never that short.
     smoothed = median_filter(voiced.astype(np.uint8), size=3, mode="nearest").astype(bool)
