@@ -117,6 +117,9 @@ def serve(latency: float, max_concurrent: int | None) -> None:
     from tests.support.transform_backend import TransformBackend
     from voxcli.server import ApiServer
 
+    # NOTE: a shell starts background jobs with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: without this the server never stops and the benchmark hangs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     api = ApiServer(TransformBackend("identity"))
     api.latency_seconds = latency
     api.max_concurrent = max_concurrent
