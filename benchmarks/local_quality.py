@@ -105,7 +105,7 @@ def run_method(method: str, x: np.ndarray, profile: VoiceProfile) -> np.ndarray:
         y = world.synthesize(
             map_f0(analysis.f0, profile), analysis.sp, analysis.ap, analysis.params
         )
-        y = np.concatenate([y, np.zeros(max(0, len(x) - len(y)))])[: len(x)]
+        y = world.fit_length(y, len(x))
         return level.limit(level.match_loudness(y, x), RATE).astype(np.float32)
     if method == "fast":
         return convert(x, RATE, profile, ConversionOptions(quality="fast"))

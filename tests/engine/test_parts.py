@@ -8,7 +8,7 @@ import pytest
 from voxcli.engine import knn, level, vtl, world
 from voxcli.engine.features import from_canonical, to_canonical
 from voxcli.engine.mcep import canonical_basis, mel_basis
-from voxcli.engine.params import fft_size, mel_alpha
+from voxcli.engine.params import AnalysisParams, fft_size, mel_alpha
 
 
 def test_mel_cepstrum_round_trips_a_cepstral_envelope() -> None:
@@ -133,7 +133,7 @@ def test_harvest_in_pieces_matches_one_pass(
     whole, _ = pyworld.harvest(x, rate, f0_floor=50.0, f0_ceil=250.0, frame_period=5.0)
     monkeypatch.setattr(world, "TRACKER_CHUNK_SECONDS", 3)
     harvest = lambda piece: pyworld.harvest(piece, rate, 50.0, 250.0, frame_period=5.0)[0]  # noqa: E731
-    pieces = world._in_pieces(harvest, x, rate, 5.0)
+    pieces = world._in_pieces(harvest, x, AnalysisParams(rate))
     assert len(pieces) == len(whole)
     # 3 s pieces are far shorter than the real 20 s, so the voicing differs a little at the
     # joins; a misaligned join would disagree on about half the frames.

@@ -133,10 +133,4 @@ class CodedAperiodicity:
             coarse = np.asarray(pyworld.decode_aperiodicity(coarse, p.sample_rate, p.fft_size))
         if self.step == 1:
             return coarse[: stop - start]
-        out = np.empty((stop - start, coarse.shape[1]))
-        out[::2] = coarse[: len(out[::2])]
-        odd = out[1::2]
-        following = coarse[1 : len(odd) + 1]
-        odd[: len(following)] = 0.5 * (coarse[: len(following)] + following)
-        odd[len(following) :] = coarse[-1]  # the input's last frame: nothing follows
-        return out
+        return world.fill_odd_frames(coarse, stop - start)

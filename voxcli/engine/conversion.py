@@ -33,7 +33,6 @@ from voxcli.engine.blocks import (
     Grid,
     analyse_block,
 )
-from voxcli.engine.features import SPEECH_RANGE_DB
 from voxcli.engine.mapping import EnvelopeStats, apply_change, cepstral_change
 from voxcli.engine.params import MAX_RATE, MIN_RATE, QUALITIES, AnalysisParams, Quality
 from voxcli.engine.profile import VoiceProfile
@@ -122,7 +121,7 @@ def convert(
         grid.frames, blocks, lambda a, b: analyse_block(x, raw_f0, grid, a, b, "sp"),
         warp, sample_rate,
     )  # fmt: skip
-    speech = stats.speech(SPEECH_RANGE_DB)
+    speech = stats.speech()
     if speech.sum() < MIN_SPEECH_FRAMES:
         return x.astype(np.float32)
     change = cepstral_change(stats.mcep, voiced, speech, profile, opts.global_weight,
@@ -138,7 +137,7 @@ def convert(
     ap = aperiodicity.block(0, grid.frames)
     y = world.synthesize(map_f0(f0, profile, opts.global_weight), sp, ap, params)
     del sp, ap
-    y = _fit_length(y, len(x))
+    y = world.fit_length(y, len(x))
     return level.limit(level.match_loudness(y, x), sample_rate).astype(np.float32)
 
 
@@ -166,10 +165,3 @@ def map_f0(f0: Array, profile: VoiceProfile, weight: float = 1.0) -> Array:
     out = np.zeros_like(f0)
     out[voiced] = np.exp(logf + weight * (mapped - logf))
     return out
-
-
-def _fit_length(y: Array, samples: int) -> Array:
-    """WORLD's output is a frame longer or shorter than the input: trim or zero-pad to fit."""
-    if len(y) >= samples:
-        return y[:samples]
-    return np.concatenate([y, np.zeros(samples - len(y))])

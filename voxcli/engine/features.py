@@ -72,8 +72,13 @@ def canonical_mcep(sp: Array, sample_rate: int) -> tuple[Array, Array]:
 
 
 def speech_mask(sp: Array) -> NDArray[np.bool_]:
-    """Frames within `SPEECH_RANGE_DB` of the 95th-percentile frame power."""
-    power_db = 10.0 * np.log10(np.maximum(sp.sum(axis=1), POWER_FLOOR))
+    """Speech frames of power envelopes `sp` (see `speech_frames`)."""
+    return speech_frames(sp.sum(axis=1))
+
+
+def speech_frames(power: Array) -> NDArray[np.bool_]:
+    """Frames whose envelope `power` is within `SPEECH_RANGE_DB` of the 95th percentile."""
+    power_db = 10.0 * np.log10(np.maximum(power, POWER_FLOOR))
     return np.asarray(power_db >= np.percentile(power_db, 95) - SPEECH_RANGE_DB, dtype=np.bool_)
 
 

@@ -21,7 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from voxcli.engine import knn
-from voxcli.engine.features import MATCH_DIMS, class_stats, from_canonical, to_canonical
+from voxcli.engine.features import (
+    MATCH_DIMS,
+    class_stats,
+    from_canonical,
+    speech_frames,
+    to_canonical,
+)
 from voxcli.engine.mcep import POWER_FLOOR, canonical_basis, from_log_power
 from voxcli.engine.profile import VoiceProfile
 from voxcli.engine.vtl import warp_log_envelope
@@ -65,10 +71,9 @@ class EnvelopeStats:
             mcep[start:stop] = from_log_power(to_canonical(warped, sample_rate), basis)
         return cls(power=power, mcep=mcep)
 
-    def speech(self, range_db: float) -> NDArray[np.bool_]:
-        """Frames within `range_db` of the 95th-percentile frame power."""
-        power_db = 10.0 * np.log10(np.maximum(self.power, POWER_FLOOR))
-        return np.asarray(power_db >= np.percentile(power_db, 95) - range_db, dtype=np.bool_)
+    def speech(self) -> NDArray[np.bool_]:
+        """The speech frames (`features.speech_frames` of the frame power)."""
+        return speech_frames(self.power)
 
 
 def cepstral_change(

@@ -114,13 +114,20 @@ def aperiodicity(x: Array, f0: Array, times: Array, params: AnalysisParams) -> A
         return np.asarray(pyworld.d4c(x, f0, times, fs, fft_size=n, threshold=threshold))
     coarse = pyworld.d4c(x, np.ascontiguousarray(f0[::2]), np.ascontiguousarray(times[::2]), fs,
                          fft_size=n, threshold=threshold)  # fmt: skip
-    ap = np.empty((len(times), coarse.shape[1]))
-    ap[::2] = coarse
-    odd = ap[1::2]
+    return fill_odd_frames(coarse, len(times))
+
+
+def fill_odd_frames(coarse: Array, frames: int) -> Array:
+    """`frames` rows from `coarse`, the values at the even frames: each odd frame is the mean of
+    its neighbours, and an odd frame at the end with no (coarse) neighbour after it repeats the
+    last one. `coarse` may hold one row past the last even frame (the next block's first)."""
+    out = np.empty((frames, coarse.shape[1]))
+    out[::2] = coarse[: len(out[::2])]
+    odd = out[1::2]
     following = coarse[1 : len(odd) + 1]
     odd[: len(following)] = 0.5 * (coarse[: len(following)] + following)
     odd[len(following) :] = coarse[-1]
-    return ap
+    return out
 
 
 def track_f0(
@@ -139,7 +146,7 @@ def track_f0(
                                 allowed_range=0.2)  # fmt: skip
             return np.asarray(pyworld.stonemask(piece, f0, t, fs))
 
-        f0 = _in_pieces(dio, x, fs, period)
+        f0 = _in_pieces(dio, x, params)
     else:
         lo, hi = f0_range or speaker_range(x, fs)
 
@@ -147,11 +154,11 @@ def track_f0(
             f0, _ = pyworld.harvest(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
             return np.asarray(f0)
 
-        f0 = _in_pieces(harvest, x, fs, period)
-    return _fit_length(f0, frames)
+        f0 = _in_pieces(harvest, x, params)
+    return fit_length(f0, frames)
 
 
-def _in_pieces(tracker: Callable[[Array], Array], x: Array, fs: int, period: float) -> Array:
+def _in_pieces(tracker: Callable[[Array], Array], x: Array, params: AnalysisParams) -> Array:
     """Run an F0 `tracker` on `TRACKER_CHUNK_SECONDS` pieces with `TRACKER_MARGIN_SECONDS` of
     context each side, and join the frames.
 
@@ -159,11 +166,11 @@ def _in_pieces(tracker: Callable[[Array], Array], x: Array, fs: int, period: flo
     second of audio, and DIO about 2 MB. Pieces start on whole seconds, which are whole frames
     at 5 and 10 ms, and the margins keep the trackers' context, so the joins are seamless.
     """
-    chunk, margin = TRACKER_CHUNK_SECONDS, TRACKER_MARGIN_SECONDS
+    chunk, margin, fs = TRACKER_CHUNK_SECONDS, TRACKER_MARGIN_SECONDS, params.sample_rate
     if len(x) <= (chunk + 2 * margin) * fs:
         return np.asarray(tracker(x), dtype=np.float64)
-    per_second = int(round(1000.0 / period))
-    total = int(len(x) / fs * 1000.0 / period) + 1
+    per_second = int(round(1000.0 / params.frame_period_ms))
+    total = frame_count(len(x), params)
     out = np.zeros(total)
     for start in range(0, int(np.ceil(len(x) / fs)), chunk):
         first = max(0, start - margin)
@@ -207,7 +214,8 @@ def speaker_range(
     return lo, hi
 
 
-def _fit_length(values: Array, frames: int) -> Array:
+def fit_length(values: Array, frames: int) -> Array:
+    """`values` trimmed or zero-padded to `frames` rows (WORLD's counts differ by one or two)."""
     if len(values) >= frames:
         return np.ascontiguousarray(values[:frames])
     return np.concatenate([values, np.zeros(frames - len(values))])
