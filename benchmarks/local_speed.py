@@ -10,6 +10,7 @@ common input rate).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import soundfile as sf
 import soxr
 from local_corpus import HELD_OUT, RATE, ROOT, Corpus
 
+import voxcli
 from voxcli.engine import ConversionOptions, VoiceProfile, build_profile, convert
 
 #: Timed conversions per quality level; the fastest counts (as `timeit` does).
@@ -93,9 +95,15 @@ def speed_report(corpus: Corpus) -> dict[str, float]:
 
 def _peak_mb(path: Path, profile_path: Path, quality: str, name: str) -> float:
     """Peak RSS (MB) of a fresh process converting `path`; printed with the imports' share."""
+    # NOTE: `python -c` puts its working directory first on sys.path, so a probe started in a
+    # checkout would measure that checkout's engine, not the one this process imported (which
+    # PYTHONPATH may point elsewhere). It runs beside its input, with this voxcli first.
+    here = str(Path(voxcli.__file__).resolve().parents[1])
+    paths = os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH"))))
+    args = [str(path.resolve()), str(profile_path.resolve()), quality]
     probe = subprocess.run(
-        [sys.executable, "-c", _MEMORY_PROBE, str(path), str(profile_path), quality],
-        check=True, capture_output=True, text=True,
+        [sys.executable, "-c", _MEMORY_PROBE, *args], check=True, capture_output=True, text=True,
+        cwd=path.parent, env={**os.environ, "PYTHONPATH": paths},
     )  # fmt: skip
     before, after, same_length = probe.stdout.split()
     print(f"{name}, {quality:7s}: peak RSS {after} MB (after imports and "
