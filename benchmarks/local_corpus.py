@@ -44,6 +44,31 @@ LONG = [
 ]
 HELD_OUT = SHORT + LONG
 
+#: Development sentences (Harvard lists 6-8): for tuning and ablations (`local_dev.py`), so
+#: the held-out lists above stay unseen by every choice made on the engine.
+DEV_LISTS: dict[int, list[str]] = {
+    6: ["The frosty air passed through the coat.", "The crooked maze failed to fool the mouse.",
+        "Adding fast leads to wrong sums.", "The show was a flop from the very start.",
+        "A saw is a tool used for making boards.", "The wagon moved on well oiled wheels.",
+        "March the soldiers past the next hill.", "A cup of sugar makes sweet fudge.",
+        "Place a rosebush near the porch steps.", "Both lost their lives in the raging storm."],
+    7: ["We talked of the side show in the circus.", "Use a pencil to write the first draft.",
+        "He ran half way to the hardware store.", "The clock struck to mark the third period.",
+        "A small creek cut across the field.", "Cars and busses stalled in snow drifts.",
+        "The set of china hit the floor with a crash.",
+        "This is a grand season for hikes on the road.",
+        "The dune rose from the edge of the water.",
+        "Those words were the cue for the actor to leave."],
+    8: ["A yacht slid around the point into the bay.", "The two met while playing on the sand."],
+}  # fmt: skip
+DEV_SHORT = [Utterance("d8s0", DEV_LISTS[8][0]), Utterance("d8s1", DEV_LISTS[8][1])]
+DEV_LONG = [
+    Utterance("d6a", " ".join(DEV_LISTS[6][0:5])),
+    Utterance("d6b", " ".join(DEV_LISTS[6][5:10])),
+    Utterance("d7a", " ".join(DEV_LISTS[7][0:5])),
+]
+DEV = DEV_SHORT + DEV_LONG
+
 
 def normalise(text: str) -> list[str]:
     """Lower-case words without punctuation (what the ASR output is compared on)."""

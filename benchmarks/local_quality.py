@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from local_corpus import HELD_OUT, LONG, RATE, ROOT, Corpus  # noqa: E402
+from local_corpus import HELD_OUT, LONG, RATE, ROOT, Corpus, Utterance  # noqa: E402
 from local_speed import speed_report  # noqa: E402
 
 from voxcli.engine import ConversionOptions, VoiceProfile, build_profile, convert  # noqa: E402
@@ -81,6 +81,24 @@ class Row:
     len_diff_ms: float
     peak: float
     nan: bool
+
+
+def select_pairs(spec: str | None) -> list[tuple[str, str]]:
+    """`PAIRS`, or those named in `spec` (comma-separated ``source-target``)."""
+    if not spec:
+        return PAIRS
+    wanted = {tuple(p.split("-", 1)) for p in spec.split(",")}
+    return [p for p in PAIRS if p in wanted]
+
+
+def prepare(pairs: list[tuple[str, str]], corpus: Corpus, utts: list[Utterance]) -> None:
+    """Speak everything and build every profile once, before worker processes share the cache."""
+    for speaker in sorted({s for pair in pairs for s in pair}):  # synthesisers are fast
+        corpus.reference(speaker)
+        for utt in utts:
+            corpus.utterance(speaker, utt)
+    for _, target in pairs:
+        load_profile(target, corpus)
 
 
 def load_profile(target: str, corpus: Corpus) -> VoiceProfile:
@@ -231,13 +249,7 @@ def main() -> int:
     parser.add_argument("--skip-speed", action="store_true", help="quality tables only")
     args = parser.parse_args()
     corpus = Corpus(args.cache)
-    speakers = {s for pair in PAIRS for s in pair}
-    for speaker in sorted(speakers):  # speak everything once, serially (synthesisers are fast)
-        corpus.reference(speaker)
-        for utt in HELD_OUT:
-            corpus.utterance(speaker, utt)
-    for _, target in PAIRS:
-        load_profile(target, corpus)
+    prepare(PAIRS, corpus, HELD_OUT)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = pool.map(score_pair, PAIRS, [args.cache] * len(PAIRS))
         rows = [row for part in results for row in part]

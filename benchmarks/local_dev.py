@@ -1,0 +1,156 @@
+"""Engine ablations on the development sentences: identity gap and WER cost per variant.
+
+Tuning the engine on the held-out sentences of `local_quality.py` would make its table a
+measure of the tuning. This script scores variants on the dev lists instead (Harvard 6-8:
+2 short and 3 long inputs per pair, `local_corpus.DEV`), with the same pairs, judges and gap
+formula. A variant is a strength plus module constants to override, named in a JSON file:
+
+    {"default": [{}, 0.8],
+     "full MVN": [{"voxcli.engine.mapping.VARIANCE_EXPONENT": 1.0}, 0.8],
+     "cap 1.1":  [{"voxcli.engine.vtl.RATIO_LIMITS": [0.82, 1.1]}, 0.8]}
+
+    python benchmarks/local_dev.py variants.json [--jobs 2] [--pairs us2-sally,sally-us1]
+
+Prints the gap (mean over pairs, and per pair) and the WER cost overall and on the long inputs,
+then the long-input WER cost per pair. Raw rows go to ``variants.json.rows.json``. Runs in the
+benchmark venv (see `local_quality.py`); about 2 minutes per variant on 2 cores. Transcription
+noise is about one error per utterance, so differences under 3 WER points mean nothing here.
+
+F0 tracking is memoised across variants (it depends on the input and the analysis settings
+only); pass ``--no-memo`` when a variant overrides the trackers themselves.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import hashlib  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from local_corpus import DEV, DEV_LONG, RATE, Corpus  # noqa: E402
+from local_quality import Row, gap_closed, load_profile, prepare, select_pairs, wer  # noqa: E402
+
+Variant = tuple[dict[str, Any], float]
+_ORIGINALS: dict[str, Any] = {}
+
+
+def apply_overrides(overrides: dict[str, Any]) -> None:
+    """Set ``module.attr`` constants, restoring whatever an earlier variant changed."""
+    for path, value in _ORIGINALS.items():
+        module, attr = path.rsplit(".", 1)
+        setattr(importlib.import_module(module), attr, value)
+    for path, value in overrides.items():
+        module, attr = path.rsplit(".", 1)
+        mod = importlib.import_module(module)
+        _ORIGINALS.setdefault(path, getattr(mod, attr))  # AttributeError names a typo
+        setattr(mod, attr, tuple(value) if isinstance(value, list) else value)
+
+
+def memoise_f0() -> None:
+    """Track each input's F0 once per process, whatever the variant."""
+    from voxcli.engine import world
+
+    track = world.track_f0
+    memo: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def track_f0(x: np.ndarray, params: Any, f0_range: Any, frames: int) -> np.ndarray:
+        digest = hashlib.sha1(np.ascontiguousarray(x, dtype=np.float64).tobytes()).hexdigest()
+        key = (digest, params, str(f0_range), frames)
+        if key not in memo:
+            memo[key] = track(x, params, f0_range, frames)
+        return memo[key].copy()
+
+    world.track_f0 = track_f0
+
+
+def score_pair(args: tuple[tuple[str, str], dict[str, Variant], Path, bool]) -> list[Row]:
+    """Every variant on every dev utterance of one pair (runs in a worker process)."""
+    (source, target), variants, cache_dir, memo = args
+    from local_metrics import Judges, word_errors
+
+    from voxcli.engine import ConversionOptions, convert
+
+    if memo:
+        memoise_f0()
+    corpus, judges = Corpus(cache_dir), Judges()
+    profile = load_profile(target, corpus)
+    target_emb = judges.embed(corpus.reference(target))
+    rows = []
+    for utt in DEV:
+        x = corpus.utterance(source, utt)
+        ceiling = float(judges.embed(corpus.utterance(target, utt)) @ target_emb)
+        outputs = {"none": x}
+        for name, (overrides, strength) in variants.items():
+            apply_overrides(overrides)
+            outputs[name] = convert(x, RATE, profile, ConversionOptions(strength=strength))
+        apply_overrides({})
+        for name, y in outputs.items():
+            rows.append(Row(
+                pair=f"{source}->{target}", method=name, utt=utt.key, long=utt in DEV_LONG,
+                sim_target=float(judges.embed(y) @ target_emb), sim_source=float("nan"),
+                sim_ceiling=ceiling, errors=word_errors(utt.words, judges.transcribe(y)),
+                words=len(utt.words), f0_corr=float("nan"),
+                len_diff_ms=abs(len(y) - len(x)) / RATE * 1000.0,
+                peak=float(np.max(np.abs(y))), nan=bool(not np.all(np.isfinite(y))),
+            ))  # fmt: skip
+    return rows
+
+
+def report(rows: list[Row], names: list[str]) -> None:
+    """The summary per variant, then the long-input WER cost per pair."""
+    pairs = list(dict.fromkeys(r.pair for r in rows))
+    base = [r for r in rows if r.method == "none"]
+    base_long = [r for r in base if r.long]
+    print(f"source WER {wer(base):.1f} % (long {wer(base_long):.1f} %)\n")
+    print(f"{'variant':28s} {'gap':>5s} {'dWER':>6s} {'dWER long':>9s}  gap per pair")
+    for name in names:
+        mine = [r for r in rows if r.method == name]
+        gaps = [gap_closed(rows, name, p) for p in pairs]
+        cost, cost_long = wer(mine) - wer(base), wer([r for r in mine if r.long]) - wer(base_long)
+        print(f"{name:28s} {np.mean(gaps):5.3f} {cost:+6.1f} {cost_long:+9.1f}  "
+              + " ".join(f"{g:5.2f}" for g in gaps))  # fmt: skip
+    print("\nWER cost on the long inputs, per pair:\n")
+    print(f"{'pair':14s}" + "".join(f"{name[:12]:>13s}" for name in names))
+    for pair in pairs:
+        src = wer([r for r in base_long if r.pair == pair])
+        costs = [wer([r for r in rows if r.method == n and r.pair == pair and r.long]) - src
+                 for n in names]  # fmt: skip
+        print(f"{pair:14s}" + "".join(f"{c:+13.1f}" for c in costs))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", type=Path, help="JSON: name -> [overrides, strength]")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/voxcli-bench"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--pairs", help="comma-separated source-target, e.g. us2-sally,us1-karl")
+    parser.add_argument("--no-memo", action="store_true", help="track F0 for every variant")
+    args = parser.parse_args()
+    variants = {k: (v[0], float(v[1])) for k, v in json.loads(args.variants.read_text()).items()}
+    pairs = select_pairs(args.pairs)
+    prepare(pairs, Corpus(args.cache), DEV)
+    work = [(p, variants, args.cache, not args.no_memo) for p in pairs]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = [row for part in pool.map(score_pair, work) for row in part]
+    out = args.variants.with_name(args.variants.name + ".rows.json")
+    out.write_text(json.dumps([dataclasses.asdict(r) for r in rows]))
+    report(rows, list(variants))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

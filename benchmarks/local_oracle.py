@@ -1,0 +1,143 @@
+"""Headroom of the local engine: how far could a better envelope mapping take the identity gap?
+
+Every pair's speakers read the same dev sentences, so the target's own frames can be aligned to
+the source's (DTW on speaker-normalised mel-cepstra) and put in place of the conversion's: an
+oracle no real conversion can have. Methods, on the long dev inputs (`local_corpus.DEV_LONG`):
+
+- ``none``, ``s=0.8`` (the default), ``s=1``: as in `local_quality.py`;
+- ``pitch``: the F0 mapping alone (WORLD resynthesis);
+- ``env``: the target's aligned envelopes, mapped F0, the source's aperiodicity;
+- ``env+ap``: and the target's aligned aperiodicity;
+- ``env+ap+f0``: and the target's aligned F0 where both voice (the source's timing only).
+
+Prints the identity gap and the long-input WER cost per method, per pair and over pairs. Runs in
+the benchmark venv (see `local_quality.py`; DTW comes from librosa, which resemblyzer needs),
+about 5 minutes on 2 cores:
+
+    python benchmarks/local_oracle.py [--jobs 2] [--pairs us2-sally,sally-us1]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from local_corpus import DEV_LONG, RATE, Corpus  # noqa: E402
+from local_quality import Row, gap_closed, load_profile, prepare, select_pairs, wer  # noqa: E402
+
+METHODS = ["none", "pitch", "s=0.8", "s=1", "env", "env+ap", "env+ap+f0"]
+
+
+def _features(sp: np.ndarray) -> np.ndarray:
+    """Per-speaker z-scored c1..c24 of the canonical mel-cepstrum: what DTW aligns on."""
+    from voxcli.engine.features import MATCH_DIMS, canonical_mcep
+
+    _, mc = canonical_mcep(sp, RATE)
+    mc = mc[:, MATCH_DIMS]
+    return (mc - mc.mean(axis=0)) / np.maximum(mc.std(axis=0), 1e-6)
+
+
+def _alignment(source_sp: np.ndarray, target_sp: np.ndarray) -> np.ndarray:
+    """For each source frame, the index of the target frame DTW pairs it with."""
+    import librosa
+
+    _, path = librosa.sequence.dtw(X=_features(source_sp).T, Y=_features(target_sp).T)
+    index = np.zeros(len(source_sp), dtype=np.intp)
+    index[path[::-1, 0]] = path[::-1, 1]  # the last pairing of each source frame wins
+    return index
+
+
+def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: object) -> dict[str, np.ndarray]:
+    """The oracle methods for source `x` and the target's reading `t` of the same text."""
+    from voxcli.engine import level, world
+    from voxcli.engine.conversion import map_f0
+    from voxcli.engine.params import AnalysisParams
+
+    params = AnalysisParams(RATE)
+    src, tgt = world.analyse(x, params), world.analyse(t, params)
+    at = _alignment(src.sp, tgt.sp)
+    energy = src.sp.sum(axis=1, keepdims=True)
+    env = tgt.sp[at] / np.maximum(tgt.sp[at].sum(axis=1, keepdims=True), 1e-30) * energy
+    f0 = map_f0(src.f0, profile)
+    f0_target = np.where((src.f0 > 0) & (tgt.f0[at] > 0), tgt.f0[at], f0)
+
+    def synth(f0: np.ndarray, sp: np.ndarray, ap: np.ndarray) -> np.ndarray:
+        y = world.fit_length(world.synthesize(f0, sp, ap, params), len(x))
+        return level.limit(level.match_loudness(y, x), RATE).astype(np.float32)
+
+    return {
+        "pitch": synth(f0, src.sp, src.ap),
+        "env": synth(f0, env, src.ap),
+        "env+ap": synth(f0, env, tgt.ap[at]),
+        "env+ap+f0": synth(f0_target, env, tgt.ap[at]),
+    }
+
+
+def score_pair(args: tuple[tuple[str, str], Path]) -> list[Row]:
+    """All methods on the long dev inputs of one pair (runs in a worker process)."""
+    (source, target), cache_dir = args
+    from local_metrics import Judges, word_errors
+
+    from voxcli.engine import ConversionOptions, convert
+
+    corpus, judges = Corpus(cache_dir), Judges()
+    profile = load_profile(target, corpus)
+    target_emb = judges.embed(corpus.reference(target))
+    rows = []
+    for utt in DEV_LONG:
+        x, t = corpus.utterance(source, utt), corpus.utterance(target, utt)
+        outputs = {"none": x, **oracle_outputs(x, t, profile)}
+        for strength in (0.8, 1.0):
+            outputs[f"s={strength:g}"] = convert(x, RATE, profile, ConversionOptions(strength))
+        ceiling = float(judges.embed(t) @ target_emb)
+        for method in METHODS:
+            y = outputs[method]
+            rows.append(Row(
+                pair=f"{source}->{target}", method=method, utt=utt.key, long=True,
+                sim_target=float(judges.embed(y) @ target_emb), sim_source=float("nan"),
+                sim_ceiling=ceiling, errors=word_errors(utt.words, judges.transcribe(y)),
+                words=len(utt.words), f0_corr=float("nan"), len_diff_ms=0.0,
+                peak=float(np.max(np.abs(y))), nan=bool(not np.all(np.isfinite(y))),
+            ))  # fmt: skip
+    return rows
+
+
+def report(rows: list[Row]) -> None:
+    """Gap and long-input WER cost per method: over pairs, then per pair."""
+    pairs = list(dict.fromkeys(r.pair for r in rows))
+    base = wer([r for r in rows if r.method == "none"])
+    print(f"{'method':10s} {'gap':>6s} {'dWER long':>9s}   gap per pair ({', '.join(pairs)})")
+    for method in METHODS:
+        gaps = [gap_closed(rows, method, p) for p in pairs]
+        cost = wer([r for r in rows if r.method == method]) - base
+        print(f"{method:10s} {np.mean(gaps):6.3f} {cost:+9.1f}   "
+              + " ".join(f"{g:5.2f}" for g in gaps))  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/voxcli-bench"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--pairs", help="comma-separated source-target, e.g. us2-sally,us1-karl")
+    args = parser.parse_args()
+    pairs = select_pairs(args.pairs)
+    prepare(pairs, Corpus(args.cache), DEV_LONG)
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = [r for part in pool.map(score_pair, [(p, args.cache) for p in pairs]) for r in part]
+    report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
