@@ -42,7 +42,15 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from local_corpus import DEV, DEV_LONG, RATE, Corpus  # noqa: E402
-from local_quality import Row, gap_closed, load_profile, prepare, select_pairs, wer  # noqa: E402
+from local_quality import (  # noqa: E402
+    Row,
+    gap_closed,
+    pair_setup,
+    prepare,
+    score_outputs,
+    select_pairs,
+    wer,
+)
 
 Variant = tuple[dict[str, Any], float]
 _ORIGINALS: dict[str, Any] = {}
@@ -79,34 +87,23 @@ def memoise_f0() -> None:
 
 def score_pair(args: tuple[tuple[str, str], dict[str, Variant], Path, bool]) -> list[Row]:
     """Every variant on every dev utterance of one pair (runs in a worker process)."""
-    (source, target), variants, cache_dir, memo = args
-    from local_metrics import Judges, word_errors
-
+    pair, variants, cache_dir, memo = args
     from voxcli.engine import ConversionOptions, convert
 
     if memo:
         memoise_f0()
-    corpus, judges = Corpus(cache_dir), Judges()
-    profile = load_profile(target, corpus)
-    target_emb = judges.embed(corpus.reference(target))
+    corpus, judges, profile, target_emb = pair_setup(pair, cache_dir)
     rows = []
     for utt in DEV:
-        x = corpus.utterance(source, utt)
-        ceiling = float(judges.embed(corpus.utterance(target, utt)) @ target_emb)
+        x = corpus.utterance(pair[0], utt)
+        ceiling = float(judges.embed(corpus.utterance(pair[1], utt)) @ target_emb)
         outputs = {"none": x}
         for name, (overrides, strength) in variants.items():
             apply_overrides(overrides)
             outputs[name] = convert(x, RATE, profile, ConversionOptions(strength=strength))
         apply_overrides({})
-        for name, y in outputs.items():
-            rows.append(Row(
-                pair=f"{source}->{target}", method=name, utt=utt.key, long=utt in DEV_LONG,
-                sim_target=float(judges.embed(y) @ target_emb), sim_source=float("nan"),
-                sim_ceiling=ceiling, errors=word_errors(utt.words, judges.transcribe(y)),
-                words=len(utt.words), f0_corr=float("nan"),
-                len_diff_ms=abs(len(y) - len(x)) / RATE * 1000.0,
-                peak=float(np.max(np.abs(y))), nan=bool(not np.all(np.isfinite(y))),
-            ))  # fmt: skip
+        rows += score_outputs("->".join(pair), utt, utt in DEV_LONG, outputs, judges, target_emb,
+                              ceiling)  # fmt: skip
     return rows
 
 

@@ -34,7 +34,15 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from local_corpus import DEV_LONG, RATE, Corpus  # noqa: E402
-from local_quality import Row, gap_closed, load_profile, prepare, select_pairs, wer  # noqa: E402
+from local_quality import (  # noqa: E402
+    Row,
+    gap_closed,
+    pair_setup,
+    prepare,
+    score_outputs,
+    select_pairs,
+    wer,
+)
 
 METHODS = ["none", "pitch", "s=0.8", "s=1", "env", "env+ap", "env+ap+f0"]
 
@@ -86,30 +94,19 @@ def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: object) -> dict[str, n
 
 def score_pair(args: tuple[tuple[str, str], Path]) -> list[Row]:
     """All methods on the long dev inputs of one pair (runs in a worker process)."""
-    (source, target), cache_dir = args
-    from local_metrics import Judges, word_errors
-
+    pair, cache_dir = args
     from voxcli.engine import ConversionOptions, convert
 
-    corpus, judges = Corpus(cache_dir), Judges()
-    profile = load_profile(target, corpus)
-    target_emb = judges.embed(corpus.reference(target))
+    corpus, judges, profile, target_emb = pair_setup(pair, cache_dir)
     rows = []
     for utt in DEV_LONG:
-        x, t = corpus.utterance(source, utt), corpus.utterance(target, utt)
+        x, t = corpus.utterance(pair[0], utt), corpus.utterance(pair[1], utt)
         outputs = {"none": x, **oracle_outputs(x, t, profile)}
         for strength in (0.8, 1.0):
             outputs[f"s={strength:g}"] = convert(x, RATE, profile, ConversionOptions(strength))
+        outputs = {method: outputs[method] for method in METHODS}
         ceiling = float(judges.embed(t) @ target_emb)
-        for method in METHODS:
-            y = outputs[method]
-            rows.append(Row(
-                pair=f"{source}->{target}", method=method, utt=utt.key, long=True,
-                sim_target=float(judges.embed(y) @ target_emb), sim_source=float("nan"),
-                sim_ceiling=ceiling, errors=word_errors(utt.words, judges.transcribe(y)),
-                words=len(utt.words), f0_corr=float("nan"), len_diff_ms=0.0,
-                peak=float(np.max(np.abs(y))), nan=bool(not np.all(np.isfinite(y))),
-            ))  # fmt: skip
+        rows += score_outputs("->".join(pair), utt, True, outputs, judges, target_emb, ceiling)
     return rows
 
 

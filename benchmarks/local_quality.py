@@ -38,6 +38,7 @@ import sys  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -130,14 +131,38 @@ def run_method(method: str, x: np.ndarray, profile: VoiceProfile) -> np.ndarray:
     return convert(x, RATE, profile, ConversionOptions(strength=float(method[2:])))
 
 
+def pair_setup(pair: tuple[str, str], cache_dir: Path) -> tuple[Corpus, Any, VoiceProfile, Any]:
+    """``(corpus, judges, target profile, target embedding)`` for scoring one pair in a worker."""
+    from local_metrics import Judges
+
+    corpus, judges = Corpus(cache_dir), Judges()
+    target = pair[1]
+    return corpus, judges, load_profile(target, corpus), judges.embed(corpus.reference(target))
+
+
+def score_outputs(
+    pair: str, utt: Utterance, long: bool, outputs: dict[str, np.ndarray], judges: Any,
+    target_emb: Any, ceiling: float,
+) -> list[Row]:  # fmt: skip
+    """Rows for several outputs (method -> samples) of one input: similarity and WER only."""
+    from local_metrics import word_errors
+
+    return [
+        Row(pair=pair, method=method, utt=utt.key, long=long,
+            sim_target=float(judges.embed(y) @ target_emb), sim_source=float("nan"),
+            sim_ceiling=ceiling, errors=word_errors(utt.words, judges.transcribe(y)),
+            words=len(utt.words), f0_corr=float("nan"), len_diff_ms=0.0,
+            peak=float(np.max(np.abs(y))), nan=bool(not np.all(np.isfinite(y))))
+        for method, y in outputs.items()
+    ]  # fmt: skip
+
+
 def score_pair(pair: tuple[str, str], cache_dir: Path) -> list[Row]:
     """All methods on all held-out utterances of one pair (runs in a worker process)."""
-    from local_metrics import Judges, f0_correlation, log_f0, word_errors
+    from local_metrics import f0_correlation, log_f0, word_errors
 
     source, target = pair
-    corpus, judges = Corpus(cache_dir), Judges()
-    profile = load_profile(target, corpus)
-    target_emb = judges.embed(corpus.reference(target))
+    corpus, judges, profile, target_emb = pair_setup(pair, cache_dir)
     rows = []
     for utt in HELD_OUT:
         x = corpus.utterance(source, utt)
