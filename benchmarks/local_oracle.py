@@ -44,6 +44,8 @@ from local_quality import (  # noqa: E402
     wer,
 )
 
+from voxcli.engine import VoiceProfile  # noqa: E402
+
 METHODS = ["none", "pitch", "s=0.8", "s=1", "env", "env+ap", "env+ap+f0"]
 
 
@@ -66,7 +68,7 @@ def _alignment(source_sp: np.ndarray, target_sp: np.ndarray) -> np.ndarray:
     return index
 
 
-def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: object) -> dict[str, np.ndarray]:
+def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: VoiceProfile) -> dict[str, np.ndarray]:
     """The oracle methods for source `x` and the target's reading `t` of the same text."""
     from voxcli.engine import level, world
     from voxcli.engine.conversion import map_f0
@@ -95,8 +97,11 @@ def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: object) -> dict[str, n
 def score_pair(args: tuple[tuple[str, str], Path]) -> list[Row]:
     """All methods on the long dev inputs of one pair (runs in a worker process)."""
     pair, cache_dir = args
+    from local_dev import memoise_f0
+
     from voxcli.engine import ConversionOptions, convert
 
+    memoise_f0()  # the oracle's analysis and both conversions track the same input's F0
     corpus, judges, profile, target_emb = pair_setup(pair, cache_dir)
     rows = []
     for utt in DEV_LONG:

@@ -144,14 +144,15 @@ def score_outputs(
     pair: str, utt: Utterance, long: bool, outputs: dict[str, np.ndarray], judges: Any,
     target_emb: Any, ceiling: float,
 ) -> list[Row]:  # fmt: skip
-    """Rows for several outputs (method -> samples) of one input: similarity and WER only."""
+    """Rows for several outputs (method -> samples) of one input: similarity and WER only
+    (the fields not measured here are NaN)."""
     from local_metrics import word_errors
 
     return [
         Row(pair=pair, method=method, utt=utt.key, long=long,
             sim_target=float(judges.embed(y) @ target_emb), sim_source=float("nan"),
             sim_ceiling=ceiling, errors=word_errors(utt.words, judges.transcribe(y)),
-            words=len(utt.words), f0_corr=float("nan"), len_diff_ms=0.0,
+            words=len(utt.words), f0_corr=float("nan"), len_diff_ms=float("nan"),
             peak=float(np.max(np.abs(y))), nan=bool(not np.all(np.isfinite(y))))
         for method, y in outputs.items()
     ]  # fmt: skip

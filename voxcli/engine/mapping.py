@@ -3,8 +3,8 @@
 Three parts, in the order the conversion uses them:
 
 - `EnvelopeStats.collect`: the per-frame numbers the mapping needs from the whole input (frame
-  power, log energy, the canonical mel-cepstrum of the tract-warped envelope), gathered one
-  block of envelopes at a time.
+  power and the canonical mel-cepstrum of the tract-warped envelope), gathered one block of
+  envelopes at a time.
 - `cepstral_change`: the change to each frame's mel-cepstrum: mean normalisation toward the
   target per voicing class (spread moved part-way, `VARIANCE_EXPONENT`), then the exemplar
   correction (`voxcli.engine.knn`), smoothed over `SMOOTHING_MS`. c0 (energy) is untouched.
