@@ -8,7 +8,12 @@ oracle no real conversion can have. Methods, on the long dev inputs (`local_corp
 - ``pitch``: the F0 mapping alone (WORLD resynthesis);
 - ``env``: the target's aligned envelopes, mapped F0, the source's aperiodicity;
 - ``env+ap``: and the target's aligned aperiodicity;
-- ``env+ap+f0``: and the target's aligned F0 where both voice (the source's timing only).
+- ``env+ap+f0``: and the target's aligned F0 where both voice (the source's timing only);
+- ``key``, ``frames``: the engine at the default strength with a perfect frame correspondence
+  in its exemplar step: the target's neighbours are searched with the target's aligned frame
+  instead of the input's own (``key``), or replaced by the aligned frames themselves
+  (``frames``). They bound what a better matching key (phonetic features, say) could bring the
+  engine's kNN-residual method, where ``env`` bounds envelope replacement.
 
 Prints the identity gap and the long-input WER cost per method, per pair and over pairs. Runs in
 the benchmark venv (see `local_quality.py`; DTW comes from librosa, which resemblyzer needs),
@@ -28,6 +33,7 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -46,7 +52,7 @@ from local_quality import (  # noqa: E402
 
 from voxcli.engine import VoiceProfile  # noqa: E402
 
-METHODS = ["none", "pitch", "s=0.8", "s=1", "env", "env+ap", "env+ap+f0"]
+METHODS = ["none", "pitch", "s=0.8", "s=1", "env", "env+ap", "env+ap+f0", "key", "frames"]
 
 
 def _features(sp: np.ndarray) -> np.ndarray:
@@ -77,6 +83,7 @@ def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: VoiceProfile) -> dict[
     params = AnalysisParams(RATE)
     src, tgt = world.analyse(x, params), world.analyse(t, params)
     at = _alignment(src.sp, tgt.sp)
+    residual = {mode: _residual_oracle(x, profile, tgt, at, mode) for mode in ("key", "frames")}
     energy = src.sp.sum(axis=1, keepdims=True)
     env = tgt.sp[at] / np.maximum(tgt.sp[at].sum(axis=1, keepdims=True), 1e-30) * energy
     f0 = map_f0(src.f0, profile)
@@ -91,7 +98,53 @@ def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: VoiceProfile) -> dict[
         "env": synth(f0, env, src.ap),
         "env+ap": synth(f0, env, tgt.ap[at]),
         "env+ap+f0": synth(f0_target, env, tgt.ap[at]),
+        **residual,
     }
+
+
+def _residual_oracle(
+    x: np.ndarray, profile: VoiceProfile, tgt: Any, at: np.ndarray, mode: str
+) -> np.ndarray:
+    """The engine at the default strength, its exemplar step given the target's aligned frames.
+
+    The engine's `knn.exemplar_correction` is swapped for one whose target side comes from the
+    aligned frames (`mode` ``key`` or ``frames``, see the module docstring); the input's own
+    neighbours, the global mapping and everything else are the engine's.
+    """
+    from voxcli.engine import ConversionOptions, convert, knn
+    from voxcli.engine.features import MATCH_DIMS, canonical_mcep
+
+    _, mc = canonical_mcep(tgt.sp, RATE)
+    cls = np.where(tgt.f0 > 0, 0, 1)
+    aligned_mc = mc[at]
+    aligned_key = ((mc - profile.mcep_mean[cls]) / profile.mcep_std[cls])[at][:, MATCH_DIMS]
+
+    def oracle_correction(query: np.ndarray, query_voiced: np.ndarray, mapped: np.ndarray,
+                          db_features: np.ndarray, db_frames: np.ndarray,
+                          db_voiced: np.ndarray, *, k: int) -> np.ndarray:  # fmt: skip
+        delta = np.zeros_like(mapped)
+        for voiced in (True, False):
+            rows, db_rows = np.flatnonzero(query_voiced == voiced), db_voiced == voiced
+            if len(rows) == 0:
+                continue
+            if not db_rows.any():  # as the engine does: a class the codebook lacks uses all
+                db_rows = np.ones_like(db_voiced)
+            # The whole input is the own window here: dev inputs are far shorter than 50 s.
+            own = knn._neighbour_mean(query[rows], query[rows], mapped[rows], k)
+            if mode == "frames":
+                target = aligned_mc[rows]
+            else:
+                target = knn._neighbour_mean(aligned_key[rows], db_features[db_rows],
+                                             db_frames[db_rows], k)  # fmt: skip
+            delta[rows] = target - own
+        return delta
+
+    engine_correction = knn.exemplar_correction
+    knn.exemplar_correction = oracle_correction  # type: ignore[assignment]
+    try:
+        return convert(x, RATE, profile, ConversionOptions())
+    finally:
+        knn.exemplar_correction = engine_correction
 
 
 def score_pair(args: tuple[tuple[str, str], Path]) -> list[Row]:
