@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from tests.cli.helpers import conversions, leftovers
+from tests.support.interrupt import voxcli_command
 from tests.support.server import TEST_KEY, VOICE_ID
 from voxcli.cli import app
 from voxcli.errors import ExitStatus
@@ -144,7 +145,7 @@ def test_interrupted(api: ApiServer, speech: Path, tmp_path: Path) -> None:
     api.latency_seconds = 30.0
     out = speech.with_name("out.mp3")
     process = subprocess.Popen(
-        [sys.executable, "-m", "voxcli", "convert", str(speech), "-v", VOICE_ID, "-o", str(out)],
+        voxcli_command("convert", str(speech), "-v", VOICE_ID, "-o", str(out)),
         env=_subprocess_env(api, tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

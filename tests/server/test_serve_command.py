@@ -6,18 +6,18 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.interrupt import voxcli_command
 from tests.support.server import TEST_KEY, flac_upload
 from voxcli.backends.base import ConvertRequest
 from voxcli.backends.elevenlabs import ElevenLabsBackend
 from voxcli.errors import AuthError
 
-SERVE = [sys.executable, "-m", "voxcli", "serve"]
+SERVE = voxcli_command("serve")
 ROOT = Path(__file__).resolve().parents[2]
 
 
