@@ -24,18 +24,15 @@ about 5 minutes on 2 cores:
 
 from __future__ import annotations
 
-import os
+import one_core  # noqa: F401  (before numpy: one thread per process)
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# isort: split
+import argparse
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -51,6 +48,7 @@ from local_quality import (  # noqa: E402
 )
 
 from voxcli.engine import VoiceProfile  # noqa: E402
+from voxcli.engine.world import Analysis  # noqa: E402
 
 METHODS = ["none", "pitch", "s=0.8", "s=1", "env", "env+ap", "env+ap+f0", "key", "frames"]
 
@@ -103,7 +101,7 @@ def oracle_outputs(x: np.ndarray, t: np.ndarray, profile: VoiceProfile) -> dict[
 
 
 def _residual_oracle(
-    x: np.ndarray, profile: VoiceProfile, tgt: Any, at: np.ndarray, mode: str
+    x: np.ndarray, profile: VoiceProfile, tgt: Analysis, at: np.ndarray, mode: str
 ) -> np.ndarray:
     """The engine at the default strength, its exemplar step given the target's aligned frames.
 

@@ -27,20 +27,17 @@ Takes about 10-15 minutes on 2 cores. Deterministic: the same machine prints the
 
 from __future__ import annotations
 
-import os
+import one_core  # noqa: F401  (before numpy: one thread per process)
 
-# One core per process: the real-time factors are CPU seconds of a single-threaded run.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# isort: split
+import argparse
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
