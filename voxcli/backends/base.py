@@ -84,9 +84,13 @@ class VoiceSettings:
     def is_empty(self) -> bool:
         return all(value is None for value in asdict(self).values())
 
+    def to_dict(self) -> dict[str, Any]:
+        """Only the keys that are set."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
     def to_json(self) -> str:
         """JSON text with only the keys that are set (the API takes it as a form field)."""
-        return json.dumps({k: v for k, v in asdict(self).items() if v is not None})
+        return json.dumps(self.to_dict())
 
     def merged(self, other: VoiceSettings) -> VoiceSettings:
         """Return these settings with every key that is set in `other` replaced by its value."""
@@ -186,7 +190,7 @@ class ConvertRequest:
         """Every field that changes the result, as plain JSON data (for cache keys)."""
         data = asdict(self)
         data["voice_settings"] = (
-            None if self.voice_settings is None else json.loads(self.voice_settings.to_json())
+            None if self.voice_settings is None else self.voice_settings.to_dict()
         )
         data.pop("enable_logging")  # changes retention upstream, not the audio
         return data

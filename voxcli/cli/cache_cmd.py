@@ -13,7 +13,7 @@ app = typer.Typer(no_args_is_help=True, help="Show or clear the cache of finishe
 def path() -> None:
     """Print the folder holding finished sections (it may not exist yet)."""
     with reported_errors():
-        from voxcli.cache import SectionCache
+        from voxcli.convert.cache import SectionCache
 
         out.print(str(SectionCache().path()))
 
@@ -22,7 +22,7 @@ def path() -> None:
 def clear() -> None:
     """Delete every cached section (an interrupted conversion then starts over)."""
     with reported_errors():
-        from voxcli.cache import SectionCache
+        from voxcli.convert.cache import SectionCache
 
         files, size = SectionCache().clear()
         out.print(f"removed {files} file(s), {size / 1e6:.1f} MB")

@@ -29,7 +29,7 @@ from voxcli.audio import io
 from voxcli.audio.formats import OutputPlan, fallback_for
 from voxcli.audio.plan import Section
 from voxcli.backends.base import Backend, ConvertRequest, Upload
-from voxcli.cache import CachedSection, SectionCache, section_key
+from voxcli.convert.cache import CachedSection, SectionCache, section_key
 from voxcli.errors import TierError
 
 #: Input read per disk access while encoding an upload.

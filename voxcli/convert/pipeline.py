@@ -3,7 +3,7 @@
 An input that fits in one request stays one request: the original file is uploaded as it is
 (or as raw 16 kHz PCM with `--input-format pcm`) and the answer is written in the requested
 format as received, without decoding and re-encoding (only a WAV/FLAC container is added around
-PCM). Longer input goes through `voxcli.sections` (plan -> concurrent sections -> stitch).
+PCM). Longer input goes through `voxcli.convert.sections` (plan -> concurrent sections -> stitch).
 
 When voxcli chose the output format itself (from `-o`'s extension) and the account's tier
 refuses it, the conversion falls back once to a format every tier may request, with a notice;
@@ -156,8 +156,8 @@ def convert(
     max_section = min(options.max_section, backend.max_section_seconds)
     if fits_one_request(info, backend, options):
         return _convert_single(source, info, backend, request, options, target, reporter, on_audio)
-    from voxcli import cache as section_cache
-    from voxcli import sections
+    from voxcli.convert import cache as section_cache
+    from voxcli.convert import sections
 
     plan = sections.make_plan(source, info, max_section=max_section, input_pcm=options.input_pcm)
     cache = section_cache.SectionCache() if options.use_cache else None

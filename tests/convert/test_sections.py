@@ -17,14 +17,14 @@ import soundfile as sf
 from tests.support.audio import speechlike, write_wav
 from tests.support.fake_backends import FailingBackend
 from tests.support.transform_backend import RACHEL, TransformBackend
-from voxcli import sections
 from voxcli.audio import io
 from voxcli.audio.formats import plan_output
 from voxcli.backends.base import Backend, ConvertRequest, Upload, VoiceSettings
 from voxcli.backends.elevenlabs import ElevenLabsBackend
-from voxcli.cache import SectionCache
+from voxcli.convert import sections
+from voxcli.convert.cache import SectionCache
+from voxcli.convert.section_worker import read_upload
 from voxcli.errors import ExitStatus, ServiceError, TierError, UnavailableError
-from voxcli.section_worker import read_upload
 from voxcli.server import ApiServer, RecordedRequest
 
 REQUEST = ConvertRequest(RACHEL.voice_id, seed=42, voice_settings=VoiceSettings(stability=0.4))

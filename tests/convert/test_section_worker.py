@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from voxcli.section_worker import OrderedSlots, Stopped
+from voxcli.convert.section_worker import OrderedSlots, Stopped
 
 
 def test_turns_are_admitted_in_order_whatever_order_they_ask_in() -> None:

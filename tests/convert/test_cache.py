@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voxcli.backends.base import ConvertRequest, Upload, VoiceSettings
-from voxcli.cache import CachedSection, SectionCache, section_key
+from voxcli.convert.cache import CachedSection, SectionCache, section_key
 
 UPLOAD = Upload(b"fLaC" + bytes(range(256)) * 40, "section.flac", "audio/flac", 12.5)
 REQUEST = ConvertRequest("21m00Tcm4TlvDq8ikWAM", seed=7, voice_settings=VoiceSettings(0.5))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.convert.test_sections import RecordingReporter, run, served, upload_of
 from tests.support.audio import speechlike, write_wav
 from tests.support.fake_backends import FailingBackend
-from tests.test_sections import RecordingReporter, run, served, upload_of
 from voxcli.backends.base import ConvertRequest, Upload
 from voxcli.errors import ServiceError, VoxError
 from voxcli.server import ApiServer

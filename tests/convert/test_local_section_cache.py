@@ -18,7 +18,7 @@ from tests.support.audio import speechlike, write_wav
 from voxcli.cli import app
 
 runner = CliRunner()
-VOICES = Path(__file__).parent.parent / "voxcli" / "data" / "voices"
+VOICES = Path(__file__).parents[2] / "voxcli" / "data" / "voices"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ Memory stays bounded by a few sections whatever the input length: at most ``2 x 
 are under way at once -- `jobs` requests in flight, up to `jobs` uploads read and encoded ahead
 so freed request slots are used at once, and finished sections waiting on disk for their turn --
 and audio moves through the stitcher in pieces of a few seconds. The workers live in
-`voxcli.section_worker`.
+`voxcli.convert.section_worker`.
 
 When the service refuses the PCM rate for the account's tier, the run falls back once to a
 format every tier may request (`voxcli.audio.formats.fallback_for`), remembers it for the
@@ -39,10 +39,10 @@ from voxcli.audio.plan import Plan, Section, energy_profile, plan_sections
 from voxcli.audio.sink import open_sink
 from voxcli.audio.stitch import Stitcher
 from voxcli.backends.base import Backend, ConvertRequest
-from voxcli.cache import SectionCache
+from voxcli.convert.cache import SectionCache
+from voxcli.convert.section_worker import PIECE_SECONDS, Done, SectionWorker
 from voxcli.errors import VoxError
 from voxcli.progress import Reporter
-from voxcli.section_worker import PIECE_SECONDS, Done, SectionWorker
 from voxcli.timefmt import clock
 
 
