@@ -17,6 +17,9 @@ that is not a `VoxError` is a bug and keeps its traceback.
     ├── DeviceError          8  audio device or PortAudio missing
     └── PartialError         9  batch finished with some files failed
 
+    Terminated             143  SIGTERM (a cancelled CI job); like KeyboardInterrupt (130) it
+                                is a BaseException, so no `except Exception` swallows it
+
 This module imports nothing from voxcli, so every other module may import it.
 """
 
@@ -40,6 +43,7 @@ class ExitStatus(IntEnum):
     DEVICE = 8  # audio device
     PARTIAL = 9  # batch finished with some files failed
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # 128 + SIGTERM: what CI runners send on cancel or timeout
 
 
 class VoxError(Exception):
@@ -158,3 +162,11 @@ class PartialError(VoxError):
     """A batch finished, but some files failed."""
 
     exit_status = ExitStatus.PARTIAL
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived. Raised in the main thread by the CLI's signal handler.
+
+    Code that cleans up on KeyboardInterrupt cleans up on this too: both are BaseExceptions
+    that are not Exceptions (e.g. `voxcli.convert.sections` abandons requests in flight).
+    """

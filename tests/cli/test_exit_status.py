@@ -141,7 +141,14 @@ def test_device_unavailable(api: ApiServer, speech: Path, tmp_path: Path) -> Non
     assert conversions(api) == []
 
 
-def test_interrupted(api: ApiServer, speech: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "status"),
+    [(signal.SIGINT, ExitStatus.INTERRUPTED), (signal.SIGTERM, ExitStatus.TERMINATED)],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_interrupted(
+    api: ApiServer, speech: Path, tmp_path: Path, signum: int, status: ExitStatus
+) -> None:
     api.latency_seconds = 30.0
     out = speech.with_name("out.mp3")
     process = subprocess.Popen(
@@ -155,8 +162,8 @@ def test_interrupted(api: ApiServer, speech: Path, tmp_path: Path) -> None:
     while not [r for r in api.requests if "/voice-changer/" in r.path]:
         assert time.monotonic() < deadline, "the upload never arrived"
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=20)
-    assert process.returncode == ExitStatus.INTERRUPTED, stderr
+    assert process.returncode == status, stderr
     assert "Traceback" not in stderr
     assert not out.exists() and leftovers(speech.parent) == []

@@ -28,6 +28,7 @@ from tests.support.long_speech import long_speech
 from tests.support.server import TEST_KEY
 from tests.support.transform_backend import TransformBackend
 from voxcli.cli import app
+from voxcli.errors import ExitStatus
 from voxcli.server import ApiServer
 
 runner = CliRunner()
@@ -162,6 +163,34 @@ def test_a_killed_conversion_resumes_with_only_the_missing_sections(
     assert second.returncode == 0, stderr
     assert len(conversions(identity)) - sent_before == total - finished
     assert abs(sf.info(str(out)).duration - sf.info(str(source)).duration) <= 0.010
+
+
+def test_sigterm_stops_a_long_conversion_at_once_and_leaves_nothing_partial(
+    identity: ApiServer, tmp_path: Path
+) -> None:
+    """What a cancelled CI job sends: exit 143 without waiting for requests in flight, no
+    temporary output left, and the sections finished so far kept for the rerun."""
+    source = long_speech(tmp_path / "talk.wav", 5)
+    out = tmp_path / "talk.out.wav"
+    identity.latency_seconds = 1.0
+    cache = Path(os.environ["VOXCLI_CACHE_DIR"]) / "sections"
+    run = _voxcli(str(source), "-v", "Rachel", "-o", str(out), "--max-section", "45", "-q")
+    deadline = time.monotonic() + 120
+    while _cached(cache) < 2:
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "the conversion made no progress"
+        time.sleep(0.05)
+    identity.latency_seconds = 30.0  # requests now in flight would hold an orderly stop
+    time.sleep(0.3)
+    stopped = time.monotonic()
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=30)
+    assert run.returncode == ExitStatus.TERMINATED, stderr
+    assert time.monotonic() - stopped < 5.0
+    assert "Traceback" not in stderr and "terminated" in stderr
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert _cached(cache) >= 2
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])

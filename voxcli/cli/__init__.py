@@ -31,8 +31,22 @@ def _root(
     """Convert speech from one voice to another."""
 
 
+def _terminate(signum: int, frame: object) -> None:
+    import signal
+
+    from voxcli.errors import Terminated
+
+    # Once: a second SIGTERM must not interrupt the cleanup the first one started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    # SIGTERM (a cancelled CI job) stops like Ctrl-C: temporary files removed, exit 143.
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="voxcli")
 
 

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from voxcli.errors import ExitStatus, VoxError
+from voxcli.errors import ExitStatus, Terminated, VoxError
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -43,6 +43,9 @@ def reported_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]")
         raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+    except Terminated:
+        err.print("[bold red]terminated[/] (SIGTERM)")
+        raise typer.Exit(int(ExitStatus.TERMINATED)) from None
 
 
 def notice(message: str) -> None:
