@@ -29,6 +29,8 @@ from voxcli.backends.base import (
     ConvertResult,
     Upload,
 )
+from voxcli.convert.cache import CachedSection, SectionCache, section_key
+from voxcli.convert.section_worker import backend_identity
 from voxcli.errors import ServiceError, TierError
 from voxcli.progress import NullReporter, Reporter
 
@@ -58,8 +60,9 @@ class Options:
     jobs: int = 2
     max_section: float = 290.0
     use_cache: bool = True
-    cache_max_bytes: int = 2_000_000_000
-    """After a long conversion, the section cache is pruned to this size (LRU)."""
+    cache_max_bytes: int | None = 2_000_000_000
+    """After the conversion, the section cache is pruned to this size (LRU); None: not pruned
+    here (a batch prunes once, at its end)."""
 
 
 @dataclass
@@ -70,8 +73,16 @@ class Result:
     duration_seconds: float
     request_ids: list[str] = field(default_factory=list)
     character_cost: int | None = None
+    """Characters billed by this run's requests (answers from the cache cost nothing now)."""
+    cached: int = 0
+    """Requests answered from the cache instead of being sent."""
     long: Any = None
     """The `LongResult` when the input went through sections, else None."""
+
+    @property
+    def requests(self) -> int:
+        """Requests this conversion needed (sent or answered from the cache)."""
+        return self.long.converted + self.long.cached if self.long is not None else 1
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -80,6 +91,7 @@ class Result:
             "request_id": self.request_ids[0] if len(self.request_ids) == 1 else None,
             "request_ids": self.request_ids,
             "character_cost": self.character_cost,
+            "cached": self.cached,
         }
         if self.long is not None:
             data["sections"] = self.long.to_json()
@@ -153,14 +165,38 @@ def convert(
 ) -> Result:
     """Convert `source` into `target` (a binary file) and say what was done."""
     reporter = reporter or NullReporter()
-    max_section = min(options.max_section, backend.max_section_seconds)
+    cache = SectionCache() if options.use_cache else None
+    result = _convert(source, info, backend, request, options, target, reporter, on_audio, cache)
+    if cache is not None and options.cache_max_bytes is not None:
+        cache.prune(options.cache_max_bytes)
+    return result
+
+
+def _convert(
+    source: Path,
+    info: io.AudioInfo,
+    backend: Backend,
+    request: ConvertRequest,
+    options: Options,
+    target: BinaryIO,
+    reporter: Reporter,
+    on_audio: AudioCallback | None,
+    cache: SectionCache | None,
+) -> Result:
     if fits_one_request(info, backend, options):
-        return _convert_single(source, info, backend, request, options, target, reporter, on_audio)
-    from voxcli.convert import cache as section_cache
+        upload = make_upload(source, info, input_pcm=options.input_pcm)
+        upload.check_limits()
+        reporter.start(1, f"converting {info.duration_seconds:.1f} s")
+        try:
+            return _request_single(
+                upload, info, backend, request, options, target, reporter, on_audio, cache
+            )
+        finally:
+            reporter.finish()
     from voxcli.convert import sections
 
+    max_section = min(options.max_section, backend.max_section_seconds)
     plan = sections.make_plan(source, info, max_section=max_section, input_pcm=options.input_pcm)
-    cache = section_cache.SectionCache() if options.use_cache else None
     long = sections.convert_long(
         source,
         info,
@@ -176,34 +212,14 @@ def convert(
         stream=options.stream,
         on_audio=on_audio,
     )
-    if cache is not None:
-        cache.prune(options.cache_max_bytes)
     return Result(
         output_format=options.output.request.name,
         duration_seconds=info.duration_seconds,
         request_ids=list(long.request_ids),
         character_cost=long.character_cost,
+        cached=long.cached,
         long=long,
     )
-
-
-def _convert_single(
-    source: Path,
-    info: io.AudioInfo,
-    backend: Backend,
-    request: ConvertRequest,
-    options: Options,
-    target: BinaryIO,
-    reporter: Reporter,
-    on_audio: AudioCallback | None,
-) -> Result:
-    upload = make_upload(source, info, input_pcm=options.input_pcm)
-    upload.check_limits()
-    reporter.start(1, f"converting {info.duration_seconds:.1f} s")
-    try:
-        return _request_single(upload, info, backend, request, options, target, reporter, on_audio)
-    finally:
-        reporter.finish()
 
 
 def _request_single(
@@ -215,19 +231,50 @@ def _request_single(
     target: BinaryIO,
     reporter: Reporter,
     on_audio: AudioCallback | None,
+    cache: SectionCache | None,
 ) -> Result:
+    """One request (with the once-per-run tier fallback), answered from the cache if it can be.
+
+    A finished answer is cached before it is written out, so a rerun after an interruption
+    (even SIGKILL) never pays for it again.
+    """
     fmt = options.output.request
+    identity = backend_identity(backend, request) if cache is not None else ""
     while True:
         attempt = replace(request, output_format=fmt.name)
+        key = (
+            section_key(
+                upload, attempt, output_format=fmt.name, backend=backend.name, identity=identity
+            )
+            if cache is not None
+            else ""
+        )
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            answer = ConvertResult(hit.audio, fmt.name, hit.request_id, hit.character_cost)
+            _write(answer, fmt, options, target, on_audio)
+            ids = [hit.request_id] if hit.request_id else []
+            return Result(fmt.name, info.duration_seconds, ids, 0, cached=1)
         try:
             if options.stream:
                 with backend.convert_stream(upload, attempt) as stream:
-                    _write_stream(stream, fmt, options.output.container, target, on_audio)
-                    request_id, cost = stream.request_id, stream.character_cost
+                    kept: list[bytes] = []
+                    _write_stream(
+                        _keeping(stream, kept), fmt, options.output.container, target, on_audio
+                    )
+                    answer = ConvertResult(
+                        b"".join(kept), fmt.name, stream.request_id, stream.character_cost
+                    )
             else:
-                result = backend.convert(upload, attempt)
-                _write_whole(result, fmt, options.output.container, target, on_audio)
-                request_id, cost = result.request_id, result.character_cost
+                answer = backend.convert(upload, attempt)
+                if cache is not None:
+                    cache.put(
+                        key,
+                        CachedSection(
+                            answer.audio, fmt.name, answer.request_id, answer.character_cost
+                        ),
+                    )
+                _write_whole(answer, fmt, options.output.container, target, on_audio)
         except TierError:
             name = fallback_for(fmt.name, options.output, streaming=options.stream)
             if name is None or fmt.name != options.output.request.name:
@@ -238,7 +285,43 @@ def _request_single(
             )
             fmt = fallback
             continue
-        return Result(fmt.name, info.duration_seconds, [request_id] if request_id else [], cost)
+        if options.stream and cache is not None:
+            cache.put(
+                key, CachedSection(answer.audio, fmt.name, answer.request_id, answer.character_cost)
+            )
+        ids = [answer.request_id] if answer.request_id else []
+        return Result(fmt.name, info.duration_seconds, ids, answer.character_cost)
+
+
+def _keeping(stream: AudioStream, kept: list[bytes]) -> AudioStream:
+    """`stream`, keeping a copy of every chunk in `kept` as it passes."""
+
+    def chunks() -> Iterator[bytes]:
+        for chunk in stream:
+            kept.append(chunk)
+            yield chunk
+
+    return AudioStream(
+        chunks(),
+        output_format=stream.output_format,
+        request_id=stream.request_id,
+        character_cost=stream.character_cost,
+    )
+
+
+def _write(
+    answer: ConvertResult,
+    fmt: OutputFormat,
+    options: Options,
+    target: BinaryIO,
+    on_audio: AudioCallback | None,
+) -> None:
+    """Write a whole answer (e.g. from the cache) as a live one would have been written."""
+    if options.stream:
+        stream = AudioStream(iter([answer.audio]), output_format=fmt.name)
+        _write_stream(stream, fmt, options.output.container, target, on_audio)
+    else:
+        _write_whole(answer, fmt, options.output.container, target, on_audio)
 
 
 def _pcm16(data: bytes, fmt: OutputFormat) -> tuple[np.ndarray, int]:
