@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
 
+from voxcli import tempfiles
 from voxcli.errors import InputError, OutputExistsError
 
 
@@ -129,10 +130,8 @@ class Destination:
             return self
         assert self.path is not None  # a None path is stdout, a stream
         directory = self.path.parent
-        # The temp name adds ~16 bytes: shorten it so any name the system takes works.
-        prefix = f".{self.path.name[:100]}."
         try:
-            fd, name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=directory)
+            fd, self._tmp = tempfiles.make(directory, self.path.name, ".part")
         except FileNotFoundError as exc:
             if directory.is_dir():  # e.g. /proc: the folder is there but takes no new files
                 raise _cannot_write(self.path, exc) from exc
@@ -146,7 +145,6 @@ class Destination:
             ) from exc
         except OSError as exc:
             raise _cannot_write(self.path, exc) from exc
-        self._tmp = Path(name)
         self._file = os.fdopen(fd, "w+b")
         return self
 
@@ -186,6 +184,7 @@ class Destination:
                 os.replace(self._tmp, self.path)
             else:
                 self._tmp.unlink()
+        tempfiles.forget(self._tmp)
         self._tmp = None
         self._committed = True
 
@@ -202,6 +201,7 @@ class Destination:
         self._close_stream()
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
+            tempfiles.forget(self._tmp)
 
     def _close_stream(self) -> None:
         if self._stream is not None and self._stream is not sys.stdout.buffer:

@@ -17,11 +17,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from voxcli import tempfiles
 from voxcli.backends.base import ConvertRequest, Upload
 
 _MAGIC = b"voxcli-section 1\n"
@@ -133,7 +133,7 @@ class SectionCache:
         # Private like the rest of the cache: responses are the user's (converted) voice.
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         final.parent.mkdir(exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=final.parent)
+        fd, tmp = tempfiles.make(final.parent, key[:16], ".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(_MAGIC + json.dumps(meta).encode() + b"\n")
@@ -143,6 +143,8 @@ class SectionCache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        finally:
+            tempfiles.forget(tmp)
 
     def clear(self) -> tuple[int, int]:
         """Delete every entry (and stray temporary files); return ``(files, bytes)`` removed."""
