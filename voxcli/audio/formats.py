@@ -31,6 +31,12 @@ from voxcli.errors import InputError
 
 CODECS = ("mp3", "pcm", "wav", "ulaw", "alaw", "opus")
 
+#: Input files `batch` takes from folders, globs and input lists by default (lowercase, with the
+#: dot): what `voxcli.audio.io` decodes. `--include` patterns replace this filter.
+INPUT_EXTENSIONS: frozenset[str] = frozenset(
+    {".wav", ".wave", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc"}
+)
+
 #: The whole-file endpoint's `output_format` enum (reference §3.1, 2026-08 spec).
 CONVERT_FORMATS: tuple[str, ...] = (
     "alaw_8000",

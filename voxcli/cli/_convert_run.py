@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from voxcli.cli._console import RichReporter, notice, out, print_json
+from voxcli.cli._convert_flags import config_flags, conversion_settings
 from voxcli.errors import InputError
 
 if TYPE_CHECKING:
     from voxcli.config import Config
-    from voxcli.convert.job import ConvertJob, ConvertSettings
+    from voxcli.convert.job import ConvertJob
 
 
 @dataclass(frozen=True)
@@ -55,39 +56,10 @@ class ConvertArgs:
     quiet: bool
 
 
-def conversion_settings(a: ConvertArgs, conf: Config) -> ConvertSettings:
-    """The core's settings from the parsed flags and the resolved configuration."""
-    from voxcli.audio.output import Existing
-    from voxcli.backends.base import VoiceSettings
-    from voxcli.convert.job import ConvertSettings, merge_voice_settings
-
-    flags = VoiceSettings(a.stability, a.similarity_boost, a.style, a.speaker_boost, a.speed)
-    return ConvertSettings(
-        voice=conf["voice"],
-        model=conf["model"],
-        output_format=conf["output_format"],
-        seed=a.seed,
-        latency=a.latency,
-        voice_settings=merge_voice_settings(
-            expressive=a.expressive, settings_json=a.settings, flags=flags
-        ),
-        remove_background_noise=a.remove_background_noise,
-        enable_logging=not a.no_logging,
-        input_pcm=a.input_pcm,
-        stream=a.stream,
-        jobs=conf["jobs"],
-        max_section=a.max_section,
-        use_cache=not a.no_cache,
-        cache_max_bytes=conf["cache_max_mb"] * 1_000_000,
-        existing={True: Existing.OVERWRITE, False: Existing.SKIP, None: Existing.REFUSE}[
-            a.overwrite
-        ],
-    )
-
-
 def run_convert(a: ConvertArgs) -> None:
     """Validate, plan, convert and report one conversion."""
     from voxcli import config as cfg
+    from voxcli.audio.output import Existing
     from voxcli.convert.job import ConvertJob, ConvertSettings
 
     # The checks that need no configuration come first (seed, latency, --max-section).
@@ -101,24 +73,14 @@ def run_convert(a: ConvertArgs) -> None:
             "--json cannot share stdout with the audio",
             hint="--json needs -o FILE: stdout carries the audio",
         )
-    conf = cfg.load(_flags(a))
-    job = ConvertJob(a.input, a.output, conversion_settings(a, conf), a.play)
+    conf = cfg.load(config_flags(a, jobs=a.jobs))
+    existing = {True: Existing.OVERWRITE, False: Existing.SKIP, None: Existing.REFUSE}
+    settings = conversion_settings(a, conf, existing=existing[a.overwrite], stream=a.stream)
+    job = ConvertJob(a.input, a.output, settings, a.play)
     if a.dry_run:
         _dry_run(a, job, conf)
     else:
         _convert(a, job, conf)
-
-
-def _flags(a: ConvertArgs) -> dict[str, object | None]:
-    return {
-        "voice": a.voice,
-        "model": a.model,
-        "output_format": a.output_format,
-        "backend": a.backend,
-        "base_url": a.base_url,
-        "retries": a.retries,
-        "jobs": a.jobs,
-    }
 
 
 def _convert(a: ConvertArgs, job: ConvertJob, conf: Config) -> None:
