@@ -53,10 +53,21 @@ def main() -> None:
 def _register() -> None:
     # Command modules import only typer and voxcli's light modules at the top; heavy libraries
     # (numpy, soundfile, httpx, the engine) load inside the commands that need them.
-    from voxcli.cli import cache_cmd, config_cmd, convert, devices, doctor, models, serve, voices
+    from voxcli.cli import (
+        batch,
+        cache_cmd,
+        config_cmd,
+        convert,
+        devices,
+        doctor,
+        models,
+        serve,
+        voices,
+    )
 
     app.command("convert", no_args_is_help=True)(convert.convert)
     app.add_typer(voices.app, name="voices")
+    app.add_typer(batch.app, name="batch")
     app.command("models")(models.models)
     app.add_typer(config_cmd.app, name="config")
     app.command("devices")(devices.devices)
