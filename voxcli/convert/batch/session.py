@@ -106,6 +106,7 @@ class BatchSession:
     def plan(self, backend: Backend, reporter: Reporter | None = None) -> list[Task]:
         """Resolve the voice once, then decide every file (see `voxcli.convert.batch.plan`)."""
         from voxcli import tempfiles
+        from voxcli.convert.cache import SectionCache
         from voxcli.convert.run import resolve_target
 
         self.target = resolve_target(self.options.settings, backend)
@@ -122,7 +123,10 @@ class BatchSession:
             mode=self.options.mode,
             settings=self.settings_hash,
         )
+        # Left by a run that was killed (SIGKILL): never mistaken for results, now removed.
         tempfiles.remove_stale(self.options.out_dir)
+        if self.options.settings.use_cache:
+            tempfiles.remove_stale(SectionCache().root)
         _probe(t for t in self.tasks if t.convert)
         return self.tasks
 
