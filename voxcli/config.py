@@ -107,6 +107,20 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("jobs", _int(1, 64), 2, help="sections converted at once"),
         Setting(
+            "input_device",
+            _text,
+            None,
+            "VOXCLI_INPUT_DEVICE",
+            help="recording device: index or part of its name (voxcli devices)",
+        ),
+        Setting(
+            "output_device",
+            _text,
+            None,
+            "VOXCLI_OUTPUT_DEVICE",
+            help="playback device: index or part of its name (voxcli devices)",
+        ),
+        Setting(
             "cache_max_mb",
             _int(0, 10**7),
             2000,

@@ -53,9 +53,20 @@ def main() -> None:
 def _register() -> None:
     # Command modules import only typer and voxcli's light modules at the top; heavy libraries
     # (numpy, soundfile, httpx, the engine) load inside the commands that need them.
-    from voxcli.cli import cache_cmd, config_cmd, convert, devices, doctor, models, serve, voices
+    from voxcli.cli import (
+        cache_cmd,
+        config_cmd,
+        convert,
+        devices,
+        doctor,
+        models,
+        record,
+        serve,
+        voices,
+    )
 
     app.command("convert", no_args_is_help=True)(convert.convert)
+    app.command("record")(record.record)
     app.add_typer(voices.app, name="voices")
     app.command("models")(models.models)
     app.add_typer(config_cmd.app, name="config")

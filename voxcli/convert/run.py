@@ -25,7 +25,7 @@ from voxcli.convert.job import ConvertJob, ConvertSettings
 from voxcli.errors import InputError
 
 if TYPE_CHECKING:
-    from voxcli.audio.devices import Player
+    from voxcli.audio.playback import Player
     from voxcli.audio.formats import OutputPlan
     from voxcli.backends.base import Backend, ConvertRequest, Voice
     from voxcli.convert.pipeline import Result
@@ -217,7 +217,7 @@ def run_conversion(
 
 def _player(plan: OutputPlan) -> Player:
     """A player opened at the rate the audio will arrive at (Ogg Opus decodes at 48 kHz)."""
-    from voxcli.audio.devices import Player
+    from voxcli.audio.playback import Player
 
     fmt = plan.request
     return Player(rate=48000 if fmt.codec == "opus" else fmt.sample_rate)

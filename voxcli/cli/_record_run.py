@@ -1,0 +1,281 @@
+"""What `voxcli record` does once Typer has parsed the arguments.
+
+Everything that can fail for free (bad values, an existing output, a missing or busy device)
+fails before anything is recorded. A take stops on Enter (stdin a terminal), Ctrl-C,
+`--duration` or the 5-minute limit; then the summary and advice follow and, on a terminal,
+the keep / play / redo / discard prompt (`voxcli.audio.takes` keeps every take on disk until
+one is kept).
+"""
+
+from __future__ import annotations
+
+import select
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from voxcli.cli._console import err, notice, out, print_error, print_json
+from voxcli.errors import InputError, VoxError
+
+if TYPE_CHECKING:
+    from voxcli.audio.devices import Device
+    from voxcli.audio.levels import Summary
+    from voxcli.audio.takes import Takes
+    from voxcli.config import Config
+
+
+@dataclass(frozen=True)
+class RecordArgs:
+    """The parsed command line of `voxcli record`."""
+
+    output: str | None
+    duration: float | None
+    device: str | None
+    output_device: str | None
+    channels: int | None
+    countdown: int
+    play: bool
+    overwrite: bool
+    json_output: bool
+    quiet: bool
+
+
+@dataclass
+class Take:
+    """One recorded take and how it ended."""
+
+    path: Path
+    summary: Summary
+    stopped_by: str
+    overflows: int
+
+
+def default_output() -> str:
+    """``take-YYYYmmdd-HHMMSS.wav`` in the current folder: a new name for every run."""
+    return f"take-{datetime.now():%Y%m%d-%H%M%S}.wav"
+
+
+def device_origin(conf: Config, key: str) -> str | None:
+    """Where a device setting came from, for error messages (None: the command line)."""
+    source = conf.source(key)
+    if source == "env":
+        from voxcli.config import SETTINGS
+
+        return f"${SETTINGS[key].env}"
+    if source == "file":
+        return f"{key} in [{conf.path}]"
+    return None
+
+
+def run_record(a: RecordArgs) -> None:
+    """Check, record, advise, prompt; print the kept take's path (or `--json`)."""
+    from voxcli import config as cfg
+    from voxcli.audio.devices import find_device
+    from voxcli.audio.takes import Takes, check_target
+
+    _check_values(a)
+    enter_stops = sys.stdin.isatty()
+    if not enter_stops and a.duration is None:
+        raise InputError(
+            "stdin is not a terminal, so nothing could stop the take",
+            hint="give --duration SECONDS (Ctrl-C and SIGTERM also stop it)",
+        )
+    target = Path(a.output or default_output())
+    check_target(target, overwrite=a.overwrite)
+    conf = cfg.load({"input_device": a.device, "output_device": a.output_device})
+    device = find_device(conf["input_device"], "input", origin=device_origin(conf, "input_device"))
+    if a.play:  # a missing output device fails before recording, not after
+        find_device(conf["output_device"], "output", origin=device_origin(conf, "output_device"))
+    takes = Takes(target, overwrite=a.overwrite)
+    history = [_record(a, device, takes, enter_stops=enter_stops)]
+    if not (enter_stops and err.is_terminal and not a.json_output):
+        _show(a, history[-1])
+        _report(a, takes.keep(), history[-1], device)
+        if a.play:
+            _play(target, conf, a, stop_on_error=True)
+        return
+    try:
+        _prompt_loop(a, conf, device, takes, history, enter_stops=enter_stops)
+    except KeyboardInterrupt:
+        if takes.left_behind():
+            shown = ", ".join(str(p) for p in takes.left_behind())
+            notice(f"nothing was kept; the takes are still on disk: {shown}")
+        raise
+
+
+def _check_values(a: RecordArgs) -> None:
+    from voxcli.audio.record import MAX_TAKE_SECONDS
+
+    if a.duration is not None and not 0 < a.duration <= MAX_TAKE_SECONDS:
+        raise InputError(
+            f"--duration must be more than 0 and at most {MAX_TAKE_SECONDS:.0f} seconds, "
+            f"not {a.duration:g}",
+            hint="the service takes at most 5 minutes per request: record several takes",
+        )
+    if not 0 <= a.countdown <= 60:
+        raise InputError(f"--countdown must be from 0 to 60 seconds, not {a.countdown}")
+    if a.channels is not None and a.channels < 1:
+        raise InputError(f"--channels must be at least 1, not {a.channels}")
+
+
+def _prompt_loop(
+    a: RecordArgs,
+    conf: Config,
+    device: Device,
+    takes: Takes,
+    history: list[Take],
+    *,
+    enter_stops: bool,
+) -> None:
+    """Keep / play / redo / discard until a take is kept or the last one is discarded."""
+    show = True
+    while True:
+        take = history[-1]
+        if show:
+            _show(a, take)
+            if a.play:
+                _play(take.path, conf, a)
+        show = True
+        choice = _ask()
+        if choice == "keep":
+            _report(a, takes.keep(), take, device)
+            return
+        if choice == "play":
+            _play(take.path, conf, a)
+            show = False
+        elif choice == "redo":
+            history.append(_record(a, device, takes, enter_stops=enter_stops))
+        else:
+            takes.discard()
+            history.pop()
+            if not history:
+                notice("take discarded; nothing was written")
+                return
+            notice(f"new take discarded; back to the previous take in {history[-1].path}")
+
+
+def _ask() -> str:
+    """Read one choice from the terminal; Enter alone (or end of input) keeps the take."""
+    choices = {"k": "keep", "p": "play", "r": "redo", "d": "discard"}
+    while True:
+        try:
+            answer = err.input("[k]eep, [p]lay, [r]edo or [d]iscard? [k] ").strip().lower()
+        except EOFError:
+            return "keep"
+        if not answer:
+            return "keep"
+        for key, choice in choices.items():
+            if answer in (key, choice):
+                return choice
+        err.print("answer k, p, r or d")
+
+
+def _record(a: RecordArgs, device: Device, takes: Takes, *, enter_stops: bool) -> Take:
+    """Record one take into a new file from `takes` and return it, summarised."""
+    from voxcli.audio.record import MAX_TAKE_SECONDS, Recording
+
+    rec = Recording(device, channels=a.channels, max_seconds=a.duration or MAX_TAKE_SECONDS)
+    rec.open()
+    meter = err.is_terminal and not a.quiet
+    _countdown(a.countdown, meter=meter, quiet=a.quiet)
+    path, file = takes.new()
+    try:
+        rec.start(file)
+    except BaseException:
+        takes.discard()
+        raise
+    if not a.quiet:
+        how = "press Enter or Ctrl-C to stop" if enter_stops else f"for {a.duration:g} s"
+        notice(f"recording {device.label()} at {rec.rate} Hz into {path}; {how}")
+    try:
+        stopped_by = _wait(rec, a, meter=meter, enter_stops=enter_stops)
+    except KeyboardInterrupt:
+        stopped_by = "ctrl-c"
+    except BaseException:
+        rec.stop()
+        raise
+    finally:
+        if meter:
+            from voxcli.cli._meter import end_meter
+
+            end_meter()
+    summary = rec.stop()
+    if stopped_by == "limit" and not a.quiet:
+        notice(
+            f"stopped at the {MAX_TAKE_SECONDS / 60:.0f}-minute limit of one take "
+            "(the most the service converts in one request)"
+        )
+    if rec.overflows and not a.quiet:
+        notice(f"{rec.overflows} block(s) of audio were lost: the computer was too busy")
+    return Take(path, summary, stopped_by, rec.overflows)
+
+
+def _countdown(seconds: int, *, meter: bool, quiet: bool) -> None:
+    if not seconds:
+        return
+    if not meter:
+        if not quiet:
+            notice(f"recording starts in {seconds} s")
+        time.sleep(seconds)
+        return
+    for left in range(seconds, 0, -1):
+        sys.stderr.write(f"\rrecording in {left}...\x1b[K")
+        sys.stderr.flush()
+        time.sleep(1)
+    sys.stderr.write("\r\x1b[K")
+
+
+def _wait(rec: Any, a: RecordArgs, *, meter: bool, enter_stops: bool) -> str:
+    """Wait for Enter, the duration or the limit, redrawing the meter ~10 times a second."""
+    from voxcli.audio.record import MAX_TAKE_SECONDS
+    from voxcli.cli._meter import draw_meter
+
+    shown_limit = a.duration or MAX_TAKE_SECONDS
+    while not rec.finished.is_set():
+        if meter:
+            draw_meter(rec.level(), shown_limit)
+        if enter_stops:
+            if select.select([sys.stdin], [], [], 0.1)[0]:
+                sys.stdin.readline()
+                return "enter"
+        else:
+            rec.finished.wait(0.1)
+    if meter:
+        draw_meter(rec.level(), shown_limit)
+    return "duration" if a.duration is not None else "limit"
+
+
+def _show(a: RecordArgs, take: Take) -> None:
+    if not a.quiet and not a.json_output:
+        from voxcli.cli._meter import print_summary
+
+        print_summary(take.summary, str(take.path))
+
+
+def _play(path: Path, conf: Config, a: RecordArgs, *, stop_on_error: bool = False) -> None:
+    """Play a take; at the prompt a failure or Ctrl-C only ends the playback."""
+    from voxcli.audio.playback import play_file
+
+    try:
+        play_file(path, conf["output_device"], origin=device_origin(conf, "output_device"))
+    except VoxError as exc:
+        if stop_on_error:
+            raise
+        print_error(exc)
+    except KeyboardInterrupt:
+        if stop_on_error:
+            raise
+        notice("playback stopped")
+
+
+def _report(a: RecordArgs, path: Path, take: Take, device: Device) -> None:
+    if a.json_output:
+        data = {"output": str(path), **take.summary.to_json()}
+        data |= {"stopped_by": take.stopped_by, "overflows": take.overflows}
+        data["device"] = device.to_json()
+        print_json(data)
+    else:
+        out.print(str(path))
