@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voxcli.cli._console import err, notice, out, print_error, print_json
-from voxcli.errors import InputError, VoxError
+from voxcli.errors import InputError, Terminated, VoxError
 
 if TYPE_CHECKING:
     from voxcli.audio.devices import Device
@@ -90,7 +90,11 @@ def run_record(a: RecordArgs) -> None:
     if a.play:  # a missing output device fails before recording, not after
         find_device(conf["output_device"], "output", origin=device_origin(conf, "output_device"))
     takes = Takes(target, overwrite=a.overwrite)
-    history = [_record(a, device, takes, enter_stops=enter_stops)]
+    try:
+        history = [_record(a, device, takes, enter_stops=enter_stops)]
+    except Terminated:
+        _left_behind(takes)
+        raise
     if not (enter_stops and err.is_terminal and not a.json_output):
         _show(a, history[-1])
         _report(a, takes.keep(), history[-1], device)
@@ -99,11 +103,16 @@ def run_record(a: RecordArgs) -> None:
         return
     try:
         _prompt_loop(a, conf, device, takes, history, enter_stops=enter_stops)
-    except KeyboardInterrupt:
-        if takes.left_behind():
-            shown = ", ".join(str(p) for p in takes.left_behind())
-            notice(f"nothing was kept; the takes are still on disk: {shown}")
+    except (KeyboardInterrupt, Terminated):
+        _left_behind(takes)
         raise
+
+
+def _left_behind(takes: Takes) -> None:
+    """Say where the takes are when the run ends without keeping one (Ctrl-C, SIGTERM)."""
+    if takes.left_behind():
+        shown = ", ".join(str(p) for p in takes.left_behind())
+        notice(f"nothing was kept; the takes recorded so far are on disk: {shown}")
 
 
 def _check_values(a: RecordArgs) -> None:

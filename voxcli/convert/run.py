@@ -25,8 +25,8 @@ from voxcli.convert.job import ConvertJob, ConvertSettings
 from voxcli.errors import InputError
 
 if TYPE_CHECKING:
-    from voxcli.audio.playback import Player
     from voxcli.audio.formats import OutputPlan
+    from voxcli.audio.playback import Player
     from voxcli.backends.base import Backend, ConvertRequest, Voice
     from voxcli.convert.pipeline import Result
     from voxcli.progress import Reporter
