@@ -266,6 +266,16 @@ class Config:
     def source(self, key: str) -> Source:
         return self._values[key].source
 
+    def origin(self, key: str) -> str | None:
+        """Where a value came from, as messages name it: ``$VAR``, ``KEY in [file]``, or None
+        for the command line or the default."""
+        source = self.source(key)
+        if source == "env":
+            return f"${SETTINGS[key].env}"
+        if source == "file":
+            return f"{key} in [{self.path}]"
+        return None
+
     def items(self) -> list[tuple[str, Resolved]]:
         return list(self._values.items())
 

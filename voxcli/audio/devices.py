@@ -31,6 +31,15 @@ _OPTION = {"input": "--device", "output": "--output-device"}
 
 
 @dataclass(frozen=True)
+class DeviceChoice:
+    """A device as the user named it (index, part of a name, or None: the default) and where
+    that came from (for messages; None: the command line)."""
+
+    spec: str | None = None
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
 class Device:
     """One PortAudio device."""
 

@@ -64,8 +64,11 @@ class Player:
         if self.first_block_at is None:
             self.first_block_at = time.monotonic()
         sd = sounddevice()
+        step = self._rate // 10  # PortAudio's write blocks in C: short writes let Ctrl-C in
         try:
-            self._stream.write(np.ascontiguousarray(block, dtype=np.float32).reshape(-1, 1))
+            for start in range(0, len(block), step):
+                part = block[start : start + step]
+                self._stream.write(np.ascontiguousarray(part, dtype=np.float32).reshape(-1, 1))
         except sd.PortAudioError as exc:
             raise DeviceError(
                 f"playback failed: {exc}", hint="check the output device: voxcli devices"

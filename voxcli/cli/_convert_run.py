@@ -41,6 +41,7 @@ class ConvertArgs:
     no_logging: bool
     stream: bool
     play: bool
+    output_device: str | None
     backend: str | None
     base_url: str | None
     retries: int | None
@@ -102,7 +103,12 @@ def run_convert(a: ConvertArgs) -> None:
             hint="--json needs -o FILE: stdout carries the audio",
         )
     conf = cfg.load(_flags(a))
-    job = ConvertJob(a.input, a.output, conversion_settings(a, conf), a.play)
+    if a.output_device is not None and not a.play:
+        raise InputError("--output-device is for --play", hint="add --play, or leave it out")
+    from voxcli.audio.devices import DeviceChoice
+
+    device = DeviceChoice(conf["output_device"], conf.origin("output_device"))
+    job = ConvertJob(a.input, a.output, conversion_settings(a, conf), a.play, device)
     if a.dry_run:
         _dry_run(a, job, conf)
     else:
@@ -118,6 +124,7 @@ def _flags(a: ConvertArgs) -> dict[str, object | None]:
         "base_url": a.base_url,
         "retries": a.retries,
         "jobs": a.jobs,
+        "output_device": a.output_device,
     }
 
 

@@ -58,18 +58,6 @@ def default_output() -> str:
     return f"take-{datetime.now():%Y%m%d-%H%M%S}.wav"
 
 
-def device_origin(conf: Config, key: str) -> str | None:
-    """Where a device setting came from, for error messages (None: the command line)."""
-    source = conf.source(key)
-    if source == "env":
-        from voxcli.config import SETTINGS
-
-        return f"${SETTINGS[key].env}"
-    if source == "file":
-        return f"{key} in [{conf.path}]"
-    return None
-
-
 def run_record(a: RecordArgs) -> None:
     """Check, record, advise, prompt; print the kept take's path (or `--json`)."""
     from voxcli import config as cfg
@@ -86,9 +74,9 @@ def run_record(a: RecordArgs) -> None:
     target = Path(a.output or default_output())
     check_target(target, overwrite=a.overwrite)
     conf = cfg.load({"input_device": a.device, "output_device": a.output_device})
-    device = find_device(conf["input_device"], "input", origin=device_origin(conf, "input_device"))
+    device = find_device(conf["input_device"], "input", origin=conf.origin("input_device"))
     if a.play:  # a missing output device fails before recording, not after
-        find_device(conf["output_device"], "output", origin=device_origin(conf, "output_device"))
+        find_device(conf["output_device"], "output", origin=conf.origin("output_device"))
     takes = Takes(target, overwrite=a.overwrite)
     try:
         history = [_record(a, device, takes, enter_stops=enter_stops)]
@@ -269,7 +257,7 @@ def _play(path: Path, conf: Config, a: RecordArgs, *, stop_on_error: bool = Fals
     from voxcli.audio.playback import play_file
 
     try:
-        play_file(path, conf["output_device"], origin=device_origin(conf, "output_device"))
+        play_file(path, conf["output_device"], origin=conf.origin("output_device"))
     except VoxError as exc:
         if stop_on_error:
             raise
