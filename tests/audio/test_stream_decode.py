@@ -27,8 +27,8 @@ def test_mp3_fed_in_small_pieces_decodes_as_it_goes_and_matches_the_whole() -> N
     assert first_at is not None and first_at < len(data) // 10
     decoded = np.concatenate(blocks)
     whole, _ = sf.read(io.BytesIO(data), dtype="float32")
-    # Without the gapless tag libsndfile reads, the stream keeps the encoder delay (< 2 frames).
-    assert 0 <= len(decoded) - len(whole) < 2 * 1152
+    # Without the gapless tag libsndfile reads, the stream keeps the encoder delay and padding.
+    assert 0 <= len(decoded) - len(whole) < 3 * 1152
     spectrum = np.abs(np.fft.rfft(decoded))
     assert abs(np.fft.rfftfreq(len(decoded), 1 / 44100)[spectrum.argmax()] - 440.0) < 2.0
     assert abs(np.sqrt(np.mean(decoded**2)) - np.sqrt(np.mean(tone**2))) < 0.02
