@@ -12,6 +12,7 @@ from __future__ import annotations
 import select
 import sys
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from voxcli.audio.devices import Device
     from voxcli.audio.levels import Summary
     from voxcli.audio.takes import Takes
+    from voxcli.cli._convert_run import ConvertArgs
+    from voxcli.cli._record_convert import TakeConversion
     from voxcli.config import Config
 
 
@@ -41,6 +44,9 @@ class RecordArgs:
     overwrite: bool
     json_output: bool
     quiet: bool
+    convert: ConvertArgs | None = None
+    """The conversion flags with --convert (the take is the input), else None."""
+    play_result: bool = False
 
 
 @dataclass
@@ -73,11 +79,46 @@ def run_record(a: RecordArgs) -> None:
         )
     target = Path(a.output or default_output())
     check_target(target, overwrite=a.overwrite)
-    conf = cfg.load({"input_device": a.device, "output_device": a.output_device})
+    conf = cfg.load(_flags(a))
     device = find_device(conf["input_device"], "input", origin=conf.origin("input_device"))
-    if a.play:  # a missing output device fails before recording, not after
+    if a.play or a.play_result:  # a missing output device fails before recording, not after
         find_device(conf["output_device"], "output", origin=conf.origin("output_device"))
-    takes = Takes(target, overwrite=a.overwrite)
+    conversion: AbstractContextManager[Any] = nullcontext()
+    if a.convert is not None:
+        from voxcli.audio.devices import DeviceChoice
+        from voxcli.cli._record_convert import TakeConversion
+
+        playing = DeviceChoice(conf["output_device"], conf.origin("output_device"))
+        conversion = TakeConversion(
+            a.convert, conf, target, play=playing if a.play_result else None
+        )
+    with conversion as converting:
+        _record_and_keep(a, conf, device, Takes(target, overwrite=a.overwrite), converting)
+
+
+def _flags(a: RecordArgs) -> dict[str, object | None]:
+    flags: dict[str, object | None] = {
+        "input_device": a.device,
+        "output_device": a.output_device,
+    }
+    if a.convert is not None:
+        c = a.convert
+        flags |= {
+            "voice": c.voice,
+            "model": c.model,
+            "output_format": c.output_format,
+            "backend": c.backend,
+            "base_url": c.base_url,
+            "retries": c.retries,
+            "jobs": c.jobs,
+        }
+    return flags
+
+
+def _record_and_keep(
+    a: RecordArgs, conf: Config, device: Device, takes: Takes, conversion: TakeConversion | None
+) -> None:
+    enter_stops = sys.stdin.isatty()
     try:
         history = [_record(a, device, takes, enter_stops=enter_stops)]
     except Terminated:
@@ -85,15 +126,15 @@ def run_record(a: RecordArgs) -> None:
         raise
     if not (enter_stops and err.is_terminal and not a.json_output):
         _show(a, history[-1])
-        _report(a, takes.keep(), history[-1], device)
-        if a.play:
-            _play(target, conf, a, stop_on_error=True)
+        _finish(a, conf, takes.keep(), history[-1], device, conversion, play_take=a.play)
         return
     try:
-        _prompt_loop(a, conf, device, takes, history, enter_stops=enter_stops)
+        kept = _prompt_loop(a, conf, device, takes, history, enter_stops=enter_stops)
     except (KeyboardInterrupt, Terminated):
         _left_behind(takes)
         raise
+    if kept is not None:
+        _finish(a, conf, kept, history[-1], device, conversion, play_take=False)
 
 
 def _left_behind(takes: Takes) -> None:
@@ -106,11 +147,20 @@ def _left_behind(takes: Takes) -> None:
 def _check_values(a: RecordArgs) -> None:
     from voxcli.audio.record import MAX_TAKE_SECONDS
 
-    if a.duration is not None and not 0 < a.duration <= MAX_TAKE_SECONDS:
+    if a.duration is not None and a.duration <= 0:
+        raise InputError(f"--duration must be more than 0 seconds, not {a.duration:g}")
+    if a.duration is not None and a.duration > MAX_TAKE_SECONDS and a.convert is None:
         raise InputError(
-            f"--duration must be more than 0 and at most {MAX_TAKE_SECONDS:.0f} seconds, "
-            f"not {a.duration:g}",
-            hint="the service takes at most 5 minutes per request: record several takes",
+            f"--duration is at most {MAX_TAKE_SECONDS:.0f} seconds, not {a.duration:g}",
+            hint="the service takes at most 5 minutes per request: record several takes, "
+            "or add --convert (longer takes are split at pauses)",
+        )
+    if a.play_result and a.convert is None:
+        raise InputError("--play-result plays the converted take", hint="add --convert --voice V")
+    if a.output_device is not None and not (a.play or a.play_result or sys.stdin.isatty()):
+        raise InputError(
+            "--output-device is for --play or --play-result (or the prompt's play)",
+            hint="add --play, or leave --output-device out",
         )
     if not 0 <= a.countdown <= 60:
         raise InputError(f"--countdown must be from 0 to 60 seconds, not {a.countdown}")
@@ -126,8 +176,8 @@ def _prompt_loop(
     history: list[Take],
     *,
     enter_stops: bool,
-) -> None:
-    """Keep / play / redo / discard until a take is kept or the last one is discarded."""
+) -> Path | None:
+    """Keep / play / redo / discard until a take is kept (its path) or none is left (None)."""
     show = True
     while True:
         take = history[-1]
@@ -138,8 +188,7 @@ def _prompt_loop(
         show = True
         choice = _ask()
         if choice == "keep":
-            _report(a, takes.keep(), take, device)
-            return
+            return takes.keep()
         if choice == "play":
             _play(take.path, conf, a)
             show = False
@@ -150,7 +199,9 @@ def _prompt_loop(
             history.pop()
             if not history:
                 notice("take discarded; nothing was written")
-                return
+                if a.json_output:
+                    print_json({"output": None, "discarded": True})
+                return None
             notice(f"new take discarded; back to the previous take in {history[-1].path}")
 
 
@@ -174,7 +225,8 @@ def _record(a: RecordArgs, device: Device, takes: Takes, *, enter_stops: bool) -
     """Record one take into a new file from `takes` and return it, summarised."""
     from voxcli.audio.record import MAX_TAKE_SECONDS, Recording
 
-    rec = Recording(device, channels=a.channels, max_seconds=a.duration or MAX_TAKE_SECONDS)
+    limit = None if a.convert is not None else MAX_TAKE_SECONDS  # --convert splits long takes
+    rec = Recording(device, channels=a.channels, max_seconds=a.duration or limit)
     rec.open()
     meter = err.is_terminal and not a.quiet
     _countdown(a.countdown, meter=meter, quiet=a.quiet)
@@ -230,7 +282,7 @@ def _wait(rec: Any, a: RecordArgs, *, meter: bool, enter_stops: bool) -> str:
     from voxcli.audio.record import MAX_TAKE_SECONDS
     from voxcli.cli._meter import draw_meter
 
-    shown_limit = a.duration or MAX_TAKE_SECONDS
+    shown_limit = a.duration or (None if a.convert is not None else MAX_TAKE_SECONDS)
     while not rec.finished.is_set():
         if meter:
             draw_meter(rec.level(), shown_limit)
@@ -268,11 +320,30 @@ def _play(path: Path, conf: Config, a: RecordArgs, *, stop_on_error: bool = Fals
         notice("playback stopped")
 
 
-def _report(a: RecordArgs, path: Path, take: Take, device: Device) -> None:
+def _finish(
+    a: RecordArgs,
+    conf: Config,
+    path: Path,
+    take: Take,
+    device: Device,
+    conversion: TakeConversion | None,
+    *,
+    play_take: bool,
+) -> None:
+    """Report the kept take, convert it (--convert), play what was asked for."""
+    outcome = (
+        None if conversion is None else conversion.convert(path, take.summary.duration_seconds)
+    )
     if a.json_output:
         data = {"output": str(path), **take.summary.to_json()}
         data |= {"stopped_by": take.stopped_by, "overflows": take.overflows}
         data["device"] = device.to_json()
+        if outcome is not None:
+            data["conversion"] = outcome.to_json()
         print_json(data)
     else:
         out.print(str(path))
+        if outcome is not None and outcome.shown is not None:
+            out.print(outcome.shown)
+    if play_take:
+        _play(path, conf, a, stop_on_error=True)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
 from voxcli.cli import _options as opt
 from voxcli.cli._console import reported_errors
+from voxcli.cli._convert_run import ConvertArgs
 from voxcli.cli._record_run import RecordArgs, run_record
+from voxcli.errors import InputError
 
 RECORDING = "Recording"
+CONVERTING = "Converting the take (with --convert)"
 
 
 def record(
@@ -85,6 +89,42 @@ def record(
         ),
     ] = False,
     quiet: opt.Quiet = False,
+    convert: Annotated[
+        bool,
+        typer.Option(
+            "--convert",
+            help="Convert the kept take right away (as `voxcli convert TAKE` would); longer "
+            "takes than 5 minutes are then split at pauses.",
+            rich_help_panel=CONVERTING,
+        ),
+    ] = False,
+    play_result: Annotated[
+        bool,
+        typer.Option("--play-result", help="Play the converted take.", rich_help_panel=CONVERTING),
+    ] = False,
+    voice: opt.Voice = None,
+    model: opt.Model = None,
+    output_format: opt.OutputFormatOpt = None,
+    seed: opt.Seed = None,
+    latency: opt.Latency = None,
+    input_format: opt.InputFormatOpt = opt.InputFormat.auto,
+    settings: opt.Settings = None,
+    expressive: opt.Expressive = False,
+    stability: opt.Stability = None,
+    similarity_boost: opt.SimilarityBoost = None,
+    style: opt.Style = None,
+    speaker_boost: opt.SpeakerBoost = None,
+    speed: opt.Speed = None,
+    remove_background_noise: opt.RemoveNoise = False,
+    no_logging: opt.NoLogging = False,
+    backend: opt.Backend = None,
+    base_url: opt.BaseUrl = None,
+    retries: opt.Retries = None,
+    jobs: opt.Jobs = None,
+    max_section: opt.MaxSection = 290.0,
+    no_cache: opt.NoCache = False,
+    quality: opt.QualityOpt = opt.Quality.default,
+    strength: opt.Strength = None,
 ) -> None:
     """Record a take from the microphone, with a live level meter and advice.
 
@@ -104,6 +144,45 @@ def record(
         overwrite=overwrite,
         json_output=json_output,
         quiet=quiet,
+        play_result=play_result,
     )
+    given = [name for name, value in _conversion_flags(locals()).items() if value]
     with reported_errors():
+        if given and not convert:
+            raise InputError(
+                f"{', '.join(given)} only apply with --convert",
+                hint="add --convert, or leave them out",
+            )
+        if convert:
+            args = replace(
+                args,
+                convert=ConvertArgs(
+                    input="-", output=None, voice=voice, model=model,
+                    output_format=output_format, seed=seed, latency=latency,
+                    input_pcm=input_format is opt.InputFormat.pcm, settings=settings,
+                    expressive=expressive, stability=stability,
+                    similarity_boost=similarity_boost, style=style,
+                    speaker_boost=speaker_boost, speed=speed,
+                    remove_background_noise=remove_background_noise, no_logging=no_logging,
+                    stream=False, play=False, output_device=None, backend=backend,
+                    base_url=base_url, retries=retries, jobs=jobs, max_section=max_section,
+                    dry_run=False, no_cache=no_cache, quality=quality.value,
+                    strength=strength, overwrite=overwrite or None, json_output=json_output,
+                    quiet=quiet,
+                ),
+            )  # fmt: skip
         run_record(args)
+
+
+def _conversion_flags(given: dict[str, object]) -> dict[str, bool]:
+    """Which conversion flags were given (so none is silently ignored without --convert)."""
+    defaults = {"input_format": opt.InputFormat.auto, "max_section": 290.0,
+                "quality": opt.Quality.default}  # fmt: skip
+    names = ("voice", "model", "output_format", "seed", "latency", "input_format", "settings",
+             "expressive", "stability", "similarity_boost", "style", "speaker_boost", "speed",
+             "remove_background_noise", "no_logging", "backend", "base_url", "retries", "jobs",
+             "max_section", "no_cache", "quality", "strength")  # fmt: skip
+    return {
+        "--" + name.replace("_", "-"): given[name] not in (None, False, defaults.get(name))
+        for name in names
+    }
