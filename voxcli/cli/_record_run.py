@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
+
 from voxcli.cli._console import err, notice, out, print_error, print_json
 from voxcli.errors import InputError, Terminated, VoxError
 
@@ -210,9 +212,10 @@ def _ask() -> str:
     choices = {"k": "keep", "p": "play", "r": "redo", "d": "discard"}
     while True:
         try:
-            answer = err.input("[k]eep, [p]lay, [r]edo or [d]iscard? [k] ").strip().lower()
+            answer = err.input(escape("[k]eep, [p]lay, [r]edo or [d]iscard? [k] ")).strip()
         except EOFError:
             return "keep"
+        answer = answer.lower()
         if not answer:
             return "keep"
         for key, choice in choices.items():
