@@ -220,5 +220,8 @@ def _player(plan: OutputPlan, job: ConvertJob) -> Player:
     from voxcli.audio.playback import Player
 
     fmt = plan.request
+    if fmt.codec == "mp3" and job.settings.stream:
+        import av  # noqa: F401 - loaded now, not while the first chunk waits to be decoded
+
     rate = 48000 if fmt.codec == "opus" else fmt.sample_rate
     return Player(job.output_device.spec, rate=rate, origin=job.output_device.origin)
