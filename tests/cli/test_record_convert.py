@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,11 +44,22 @@ def test_the_take_is_converted_with_credits_estimated_first_and_the_result_playe
 ) -> None:
     tone = write_wav(tmp_path / "tone.wav", np.array(sine(440.0, 1.0, 44100)), 44100)
     take = tmp_path / "take.wav"
-    with sound.record(tmp_path / "heard.wav") as heard, sound.playing(tone):
-        done = record(
-            sound, "--duration", "1.5", "-o", str(take), "--convert", "-v", "Rachel",
-            "-f", "pcm_24000", "--play-result", "--json",
+    with sound.record(tmp_path / "heard.wav") as heard:
+        process = subprocess.Popen(
+            voxcli_command(
+                "record", "--device", "monitor", "--duration", "1.5", "-o", str(take),
+                "--convert", "-v", "Rachel", "-f", "pcm_24000", "--play-result", "--json",
+            ),
+            env=sound.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not take.exists():  # the take has started: now the "speaker" talks
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        with sound.playing(tone):
+            stdout, stderr = process.communicate(timeout=60)
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     assert done.returncode == 0, done.stderr
     assert "estimated 25 credits" in done.stderr  # ceil(1.5 s / 60 * 1000)
     result = json.loads(done.stdout)
