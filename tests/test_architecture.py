@@ -10,7 +10,7 @@ from pathlib import Path
 import voxcli
 
 PACKAGE = Path(voxcli.__file__).parent
-HEAVY = ("numpy", "soundfile", "sounddevice", "httpx", "scipy", "pyworld", "soxr")
+HEAVY = ("numpy", "soundfile", "sounddevice", "httpx", "scipy", "pyworld", "soxr", "av")
 
 
 def imported_modules(path: Path) -> set[str]:

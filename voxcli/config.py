@@ -107,6 +107,20 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("jobs", _int(1, 64), 2, help="sections converted at once"),
         Setting(
+            "input_device",
+            _text,
+            None,
+            "VOXCLI_INPUT_DEVICE",
+            help="recording device: index or part of its name (voxcli devices)",
+        ),
+        Setting(
+            "output_device",
+            _text,
+            None,
+            "VOXCLI_OUTPUT_DEVICE",
+            help="playback device: index or part of its name (voxcli devices)",
+        ),
+        Setting(
             "cache_max_mb",
             _int(0, 10**7),
             2000,
@@ -251,6 +265,16 @@ class Config:
 
     def source(self, key: str) -> Source:
         return self._values[key].source
+
+    def origin(self, key: str) -> str | None:
+        """Where a value came from, as messages name it: ``$VAR``, ``KEY in [file]``, or None
+        for the command line or the default."""
+        source = self.source(key)
+        if source == "env":
+            return f"${SETTINGS[key].env}"
+        if source == "file":
+            return f"{key} in [{self.path}]"
+        return None
 
     def items(self) -> list[tuple[str, Resolved]]:
         return list(self._values.items())

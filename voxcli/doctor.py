@@ -81,9 +81,9 @@ def _engine() -> str:
 def _audio() -> str:
     from voxcli.audio.devices import list_devices
 
-    outputs = [d for d in list_devices() if d["max_output_channels"] > 0]
+    outputs = [d for d in list_devices() if d.max_output_channels > 0]
     if not outputs:
         from voxcli.errors import DeviceError
 
         raise DeviceError("no audio output device", hint="--play needs a sound server or device")
-    return f"{len(outputs)} output device(s), e.g. {outputs[0]['name']}"
+    return f"{len(outputs)} output device(s), e.g. {outputs[0].name}"

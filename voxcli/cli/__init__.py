@@ -61,11 +61,13 @@ def _register() -> None:
         devices,
         doctor,
         models,
+        record,
         serve,
         voices,
     )
 
     app.command("convert", no_args_is_help=True)(convert.convert)
+    app.command("record")(record.record)
     app.add_typer(voices.app, name="voices")
     app.add_typer(batch.app, name="batch")
     app.command("models")(models.models)

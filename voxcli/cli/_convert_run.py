@@ -42,6 +42,7 @@ class ConvertArgs:
     no_logging: bool
     stream: bool
     play: bool
+    output_device: str | None
     backend: str | None
     base_url: str | None
     retries: int | None
@@ -73,10 +74,15 @@ def run_convert(a: ConvertArgs) -> None:
             "--json cannot share stdout with the audio",
             hint="--json needs -o FILE: stdout carries the audio",
         )
-    conf = cfg.load(config_flags(a, jobs=a.jobs))
+    conf = cfg.load({**config_flags(a, jobs=a.jobs), "output_device": a.output_device})
+    if a.output_device is not None and not a.play:
+        raise InputError("--output-device is for --play", hint="add --play, or leave it out")
+    from voxcli.audio.devices import DeviceChoice
+
     existing = {True: Existing.OVERWRITE, False: Existing.SKIP, None: Existing.REFUSE}
     settings = conversion_settings(a, conf, existing=existing[a.overwrite], stream=a.stream)
-    job = ConvertJob(a.input, a.output, settings, a.play)
+    device = DeviceChoice(conf["output_device"], conf.origin("output_device"))
+    job = ConvertJob(a.input, a.output, settings, a.play, device)
     if a.dry_run:
         _dry_run(a, job, conf)
     else:

@@ -209,3 +209,13 @@ Quiet = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress or notices on stderr.", rich_help_panel=OUTPUT),
 ]
+OutputDevice = Annotated[
+    str | None,
+    typer.Option(
+        "--output-device",
+        metavar="DEVICE",
+        help="Playback device: index or unique part of its name (voxcli devices) "
+        "[env: VOXCLI_OUTPUT_DEVICE; default: the system's].",
+        rich_help_panel=OUTPUT,
+    ),
+]

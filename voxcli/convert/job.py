@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voxcli.audio.devices import DeviceChoice
 from voxcli.audio.output import Existing
 from voxcli.backends.base import (
     DEFAULT_MODEL,
@@ -88,6 +89,8 @@ class ConvertJob:
     settings: ConvertSettings = field(default_factory=ConvertSettings)
     play: bool = False
     """Also play the result; with no `output` (and a file input), play only and write nothing."""
+    output_device: DeviceChoice = field(default_factory=DeviceChoice)
+    """Where `play` plays (`--output-device`, else $VOXCLI_OUTPUT_DEVICE, config, default)."""
 
     @property
     def play_only(self) -> bool:

@@ -378,9 +378,18 @@ def _write_stream(
     elif fmt.is_raw:  # G.711: one byte per sample, every chunk decodes on its own
         for chunk in written:
             on_audio(*io.decode(chunk, fmt))
+    elif fmt.codec == "mp3":  # decoded frame by frame as the bytes arrive
+        from voxcli.audio.stream_decode import Mp3StreamDecoder
+
+        decoder = Mp3StreamDecoder()
+        for chunk in written:
+            for samples, rate in decoder.feed(chunk):
+                on_audio(samples, rate)
+        for samples, rate in decoder.flush():
+            on_audio(samples, rate)
     else:
-        # NOTE: libsndfile cannot decode MP3/Ogg from a growing, unseekable stream, so
-        # compressed formats play once the stream has arrived; raw formats play live.
+        # NOTE: Ogg Opus needs a demuxer over a seekable file, so it plays once the stream
+        # has arrived; PCM, G.711 and MP3 play live.
         received = b"".join(written)
         if received:
             on_audio(*io.decode(received, fmt))

@@ -25,8 +25,8 @@ from voxcli.convert.job import ConvertJob, ConvertSettings
 from voxcli.errors import InputError
 
 if TYPE_CHECKING:
-    from voxcli.audio.devices import Player
     from voxcli.audio.formats import OutputPlan
+    from voxcli.audio.playback import Player
     from voxcli.backends.base import Backend, ConvertRequest, Voice
     from voxcli.convert.pipeline import Result
     from voxcli.progress import Reporter
@@ -193,7 +193,7 @@ def run_conversion(
         )
         with ExitStack() as stack:
             # Opened before converting: no device fails before anything is uploaded.
-            play = stack.enter_context(_player(plan)) if job.play else None
+            play = stack.enter_context(_player(plan, job)) if job.play else None
             target_file: BinaryIO
             if job.play_only:
                 target_file = stack.enter_context(open(os.devnull, "wb"))
@@ -215,9 +215,13 @@ def run_conversion(
     return outcome
 
 
-def _player(plan: OutputPlan) -> Player:
+def _player(plan: OutputPlan, job: ConvertJob) -> Player:
     """A player opened at the rate the audio will arrive at (Ogg Opus decodes at 48 kHz)."""
-    from voxcli.audio.devices import Player
+    from voxcli.audio.playback import Player
 
     fmt = plan.request
-    return Player(rate=48000 if fmt.codec == "opus" else fmt.sample_rate)
+    if fmt.codec == "mp3" and job.settings.stream:
+        import av  # noqa: F401 - loaded now, not while the first chunk waits to be decoded
+
+    rate = 48000 if fmt.codec == "opus" else fmt.sample_rate
+    return Player(job.output_device.spec, rate=rate, origin=job.output_device.origin)
