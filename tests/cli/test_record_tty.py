@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import soundfile as sf
 
 from tests.support import pulse
 from tests.support.audio import sine, write_wav
+from tests.support.terminal import Terminal
 
 pytestmark = pytest.mark.skipif(
     not pulse.available() or shutil.which("tmux") is None, reason="needs pulseaudio and tmux"
@@ -29,42 +29,6 @@ pytestmark = pytest.mark.skipif(
 def sound(tmp_path: Path) -> Iterator[pulse.PulseServer]:
     with pulse.pulse_server(tmp_path / "pulse") as server, server.live_monitor():
         yield server
-
-
-class Terminal:
-    """One tmux session on its own server socket."""
-
-    def __init__(self, socket: Path) -> None:
-        self.base = ["tmux", "-S", str(socket)]
-
-    def start(self, script: Path) -> None:
-        subprocess.run(
-            [*self.base, "new-session", "-d", "-x", "150", "-y", "40", "sh", str(script)],
-            check=True,
-        )
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run([*self.base, "send-keys", "-t", "0", *keys], check=True)
-
-    def screen(self) -> str:
-        return subprocess.run(
-            [*self.base, "capture-pane", "-p", "-t", "0", "-S", "-100"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-
-    def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if check(screen):
-                return screen
-            assert time.monotonic() < deadline, f"never saw {what}:\n{screen}"
-            time.sleep(0.1)
-
-    def close(self) -> None:
-        subprocess.run([*self.base, "kill-server"], capture_output=True)
 
 
 def test_meter_summary_and_redo_in_a_terminal(sound: pulse.PulseServer, tmp_path: Path) -> None:
