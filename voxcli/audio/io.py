@@ -236,6 +236,8 @@ def open_writer(
 
     `target` must be seekable (a path or a regular file): libsndfile rewrites headers on close.
     """
+    if not isinstance(target, str):
+        target = _ShortWrites(target)  # type: ignore[assignment]
     if container == "wav":
         return sf.SoundFile(target, "w", rate, 1, subtype="PCM_16", format="WAV")
     if container == "flac":
@@ -255,6 +257,28 @@ def open_writer(
     if container == "opus":
         return sf.SoundFile(target, "w", 48000, 1, subtype="OPUS", format="OGG")
     raise ValueError(f"no incremental writer for {container!r}")
+
+
+class _ShortWrites:
+    """A file for libsndfile's virtual I/O whose failed writes are short writes, not exceptions.
+
+    NOTE: an exception raised inside soundfile's cffi write callback cannot propagate: cffi
+    prints it as "Exception ignored" and libsndfile carries on. A short write makes libsndfile
+    fail the call instead; the file underneath (`voxcli.audio.output.Destination`'s) keeps
+    the OSError to report it.
+    """
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._file.write(data)
+        except OSError:
+            return 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
 
 
 def encode(samples: Samples, rate: int, fmt: OutputFormat) -> bytes:

@@ -10,7 +10,9 @@ Paths the system refuses become one-line `InputError`s naming its reason.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import errno
 import os
 import shutil
 import stat
@@ -21,7 +23,7 @@ from types import TracebackType
 from typing import BinaryIO, Self
 
 from voxcli import tempfiles
-from voxcli.errors import InputError, OutputExistsError
+from voxcli.errors import InputError, OutputExistsError, VoxError
 
 
 class Existing(enum.Enum):
@@ -39,6 +41,48 @@ def _cannot_write(path: Path, exc: OSError) -> InputError:
     """The one-line error for an output path the system refuses (exc.strerror says why)."""
     reason = (exc.strerror or str(exc)).lower()
     return InputError(f"cannot write {path}: {reason}", hint="choose another -o")
+
+
+def _write_failed(path: Path | None, exc: OSError) -> InputError:
+    """The one-line error for a write that failed part-way (a full disk, a quota, an I/O error)."""
+    name = "stdout" if path is None else str(path)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InputError(
+            f"no space left on device while writing {name}",
+            hint="free some space there or choose another -o (nothing partial was left behind)",
+        )
+    reason = (exc.strerror or str(exc)).lower()
+    return InputError(f"cannot write {name}: {reason}", hint="check the disk, or choose another -o")
+
+
+class _Guarded:
+    """A binary file that remembers the first OSError its writes raised.
+
+    NOTE: encoders writing through Python file objects (libsndfile's virtual I/O, used by
+    soundfile) swallow the OSError and fail later with an unrelated error (soundfile asserts
+    on the short write), so the cause is kept here and reported in its place.
+    """
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._file.write(data)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._file.flush()
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
 
 
 def is_special(path: Path) -> bool:
@@ -101,12 +145,13 @@ class Destination:
         self._stream: BinaryIO | None = None
         """Standard output or a special file: written in place."""
         self._committed = False
+        self._guarded: _Guarded | None = None
 
     @property
     def file(self) -> BinaryIO:
         """The file to write the result into."""
-        assert self._file is not None, "use Destination as a context manager"
-        return self._file
+        assert self._guarded is not None, "use Destination as a context manager"
+        return self._guarded  # type: ignore[return-value] - a BinaryIO by delegation
 
     def __enter__(self) -> Self:
         if self.path is None:
@@ -127,6 +172,7 @@ class Destination:
                 self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in commit/__exit__
             else:
                 self._file = self._stream
+            self._guarded = _Guarded(self._file)
             return self
         assert self.path is not None  # a None path is stdout, a stream
         directory = self.path.parent
@@ -146,11 +192,19 @@ class Destination:
         except OSError as exc:
             raise _cannot_write(self.path, exc) from exc
         self._file = os.fdopen(fd, "w+b")
+        self._guarded = _Guarded(self._file)
         return self
 
     def commit(self) -> None:
         """Publish the result: rename the temp file into place, or copy the spool to the stream."""
-        file = self.file
+        try:
+            self._publish()
+        except OSError as exc:
+            raise _write_failed(self.path, exc) from exc
+
+    def _publish(self) -> None:
+        assert self._file is not None, "use Destination as a context manager"
+        file = self._file
         if self._stream is not None:
             if file is not self._stream:
                 file.seek(0)
@@ -196,12 +250,16 @@ class Destination:
     ) -> None:
         if self._committed:
             return
-        if self._file is not None and self._file is not self._stream:
-            self._file.close()
-        self._close_stream()
+        with contextlib.suppress(OSError):  # closing flushes: a full disk fails again here
+            if self._file is not None and self._file is not self._stream:
+                self._file.close()
+            self._close_stream()
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
             tempfiles.forget(self._tmp)
+        failed = self._guarded.error if self._guarded is not None else None
+        if failed is not None and isinstance(exc, Exception) and not isinstance(exc, VoxError):
+            raise _write_failed(self.path, failed) from exc
 
     def _close_stream(self) -> None:
         if self._stream is not None and self._stream is not sys.stdout.buffer:

@@ -17,6 +17,8 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -71,14 +73,23 @@ class OpenEntry:
 
 
 class SectionCache:
-    """Finished sections on disk. `root` defaults to ``cache_dir() / "sections"``."""
+    """Finished sections on disk. `root` defaults to ``cache_dir() / "sections"``.
 
-    def __init__(self, root: Path | None = None) -> None:
+    The cache is an optimisation: when an entry cannot be stored (a full disk, a cache dir
+    under a file), `warn` is told once and the cache stops storing for this run; the
+    conversion goes on without it.
+    """
+
+    def __init__(self, root: Path | None = None, *, warn: Callable[[str], None] | None = None
+                 ) -> None:  # fmt: skip
         if root is None:
             from voxcli.config import cache_dir
 
             root = cache_dir() / "sections"
         self.root = root
+        self._warn = warn
+        self._broken = False
+        self._lock = threading.Lock()
 
     def path(self) -> Path:
         """The folder holding the entries (it may not exist yet)."""
@@ -122,7 +133,24 @@ class SectionCache:
         return None
 
     def put(self, key: str, entry: CachedSection) -> None:
-        """Store `entry` under `key` atomically (temporary file + rename)."""
+        """Store `entry` under `key` atomically (temporary file + rename); never raises OSError
+        (see the class docstring)."""
+        if self._broken:
+            return
+        try:
+            self._put(key, entry)
+        except OSError as exc:
+            with self._lock:
+                if self._broken:
+                    return
+                self._broken = True
+            if self._warn is not None:
+                reason = (exc.strerror or str(exc)).lower()
+                self._warn(f"cannot store finished sections in {self.root} ({reason}); "
+                           "converting without the cache: an interrupted run will convert "
+                           "them again")  # fmt: skip
+
+    def _put(self, key: str, entry: CachedSection) -> None:
         meta = {
             "bytes": len(entry.audio),
             "output_format": entry.output_format,

@@ -165,7 +165,7 @@ def convert(
 ) -> Result:
     """Convert `source` into `target` (a binary file) and say what was done."""
     reporter = reporter or NullReporter()
-    cache = SectionCache() if options.use_cache else None
+    cache = SectionCache(warn=reporter.notice) if options.use_cache else None
     result = _convert(source, info, backend, request, options, target, reporter, on_audio, cache)
     if cache is not None and options.cache_max_bytes is not None:
         cache.prune(options.cache_max_bytes)

@@ -113,6 +113,7 @@ class Runner:
         self.progress = Progress(len(tasks), sum(t.duration or 0.0 for t in tasks))
         self._done: queue.Queue[FileResult] = queue.Queue()
         self._reserved: dict[str, int] = {}
+        self._said: set[str] = set()
 
     def run(self) -> list[FileResult]:
         """Convert every task (or stop early); return the results, in the order they ended."""
@@ -181,6 +182,10 @@ class Runner:
         self.executor.submit(task, self._done.put)
 
     def _finish(self, result: FileResult) -> None:
+        for notice in result.notices:
+            if notice not in self._said:  # the same notice from every file: say it once
+                self._said.add(notice)
+                self.events.notice(notice)
         self._reserved.pop(result.key, None)
         self.writer.append(result.record(self.settings, self.shard))
         self.results.append(result)

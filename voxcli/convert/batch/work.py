@@ -68,12 +68,15 @@ class FileResult:
     error: FileError | None = None
     identity: dict[str, Any] = field(default_factory=dict)
     """The input's size, modification time and SHA-256 (see `manifest.InputIdentity`)."""
+    notices: list[str] = field(default_factory=list)
+    """What the conversion had to say (e.g. a format fallback); shown once per batch."""
 
     def record(self, settings: str, shard: str | None) -> dict[str, Any]:
         """The manifest line for this result."""
         data = asdict(self)
         del data["key"], data["output"]  # the manifest's key is the output relative to OUT_DIR
         identity = data.pop("identity")
+        del data["notices"]
         data["error"] = None if self.error is None else asdict(self.error)
         return {"output": self.key, **identity, "settings": settings, "shard": shard, **data}
 
@@ -97,6 +100,7 @@ def convert_file(
 
     started = time.monotonic()
     result = FileResult(key, str(source), str(output), "failed")
+    reporter = reporter or _Notices(result.notices)
     try:
         try:
             result.identity = InputIdentity.of(source, digest=True).fields()
@@ -132,3 +136,22 @@ def _make_folder(folder: Path) -> None:
             f"cannot create the folder {folder}: {(exc.strerror or str(exc)).lower()}",
             hint="check the output folder's permissions, or choose another -o",
         ) from exc
+
+
+class _Notices:
+    """A `Reporter` keeping only notices (progress of one file is the batch's business)."""
+
+    def __init__(self, kept: list[str]) -> None:
+        self._kept = kept
+
+    def notice(self, message: str) -> None:
+        self._kept.append(message)
+
+    def start(self, total: int, unit: str) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
