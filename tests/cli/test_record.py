@@ -203,11 +203,18 @@ def test_record_play_plays_the_take_back(
 ) -> None:
     short = write_wav(tmp_path / "short.wav", np.array(sine(660.0, 1.0, RATE)), RATE)
     take = tmp_path / "take.wav"
-    with sound.record(tmp_path / "heard.wav", rate=RATE) as heard, sound.playing(short):
+    with sound.record(tmp_path / "heard.wav", rate=RATE) as heard:
         process = record(
             sound, "--device", "monitor", "--duration", "1.5", "--play", "-o", str(take)
         )
-        code, _, stderr = finish(process)
+        # The tone starts once the take is being written: a slow start (a loaded machine)
+        # must not let it end before recording began.
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("*take*.wav")):
+            assert process.poll() is None and time.monotonic() < deadline, finish(process)
+            time.sleep(0.01)
+        with sound.playing(short):
+            code, _, stderr = finish(process)
     assert code == 0, stderr
     samples, rate = sf.read(str(heard))
     # The take (1 s of tone, then silence) comes back after the tone itself has ended.
