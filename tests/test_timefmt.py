@@ -16,7 +16,7 @@ def test_clock_rounds_before_carrying_into_minutes_and_hours() -> None:
 
 
 def test_the_plan_table_never_shows_sixty_seconds() -> None:
-    section = {"index": 0, "start_seconds": 0.0, "end_seconds": 59.97}
+    section = {"number": 1, "start_seconds": 0.0, "end_seconds": 59.97}
     console = Console(width=100, record=True)
     console.print(plan_table({"sections": [section]}))
     text = console.export_text()

@@ -246,8 +246,14 @@ def test_the_local_engine_takes_long_input_a_minute_at_a_time(tmp_path: Path) ->
         "--json",
         "-q",
     ]
-    planned = json.loads(runner.invoke(app, [*args, "--dry-run"]).stdout)["plan"]["sections"]
+    dry = json.loads(runner.invoke(app, [*args, "--dry-run"]).stdout)
+    planned = dry["plan"]["sections"]
     assert len(planned) == 3 and all(s["end_seconds"] - s["start_seconds"] <= 60 for s in planned)
+    # One numbering everywhere: the JSON counts sections from 1, as the table does.
+    assert dry["max_section_seconds"] == 60 and [s["number"] for s in planned] == [1, 2, 3]
+    table = runner.invoke(app, [a for a in args if a != "--json"] + ["--dry-run"]).stdout
+    assert "converts at most 60 s per request" in table
+    assert [line.split()[0] for line in table.splitlines()[1:4]] == ["1", "2", "3"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)["sections"]["sections"]) == 3

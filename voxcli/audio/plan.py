@@ -170,7 +170,7 @@ class Plan:
             "noise_db": round(self.noise_db, 1),
             "speech_db": round(self.speech_db, 1),
             "sections": [
-                {"index": s.index, "start": s.start, "end": s.end,
+                {"number": s.index + 1, "start": s.start, "end": s.end,
                  "upload_start": s.upload_start, "upload_end": s.upload_end,
                  "start_seconds": round(s.start / sr, 3), "end_seconds": round(s.end / sr, 3),
                  "cut_forced": s.cut_forced, "pause_seconds": round(s.pause_seconds, 3)}

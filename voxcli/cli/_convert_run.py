@@ -132,6 +132,11 @@ def _dry_run(a: ConvertArgs, job: ConvertJob, conf: Config) -> None:
     from voxcli.cli._render import plan_table
 
     out.print(plan_table(planned.plan))
+    if limit < a.max_section:
+        out.print(
+            f"the {name} backend converts at most {limit:g} s per request (its memory grows "
+            f"with the input), so sections are at most {limit:g} s long"
+        )
     cost = (
         f"estimated cost {planned.estimated_credits:,} credits (1,000 per minute)"
         if planned.billed

@@ -68,16 +68,14 @@ def plan_table(plan: dict[str, Any]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("#", "start", "end", "length", "cut at end"):
         table.add_column(column, justify="left" if column == "cut at end" else "right")
-    last = len(plan["sections"]) - 1
+    last = len(plan["sections"])
     for section in plan["sections"]:
         start, end = section["start_seconds"], section["end_seconds"]
-        if section["index"] == last:
+        if section["number"] == last:
             cut = "end of input"
         elif section.get("cut_forced"):
             cut = "[yellow]forced (no pause)[/]"
         else:
             cut = f"pause of {section.get('pause_seconds', 0.0):.2f} s"
-        table.add_row(
-            str(section["index"] + 1), clock(start), clock(end), f"{end - start:.1f} s", cut
-        )
+        table.add_row(str(section["number"]), clock(start), clock(end), f"{end - start:.1f} s", cut)
     return table

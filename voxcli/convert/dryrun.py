@@ -33,11 +33,14 @@ class DryRun:
     """`voxcli.audio.plan.Plan.to_json()` (one whole section when the input fits a request)."""
     billed: bool
     """False on the local engine (offline: no credits)."""
+    max_section: float
+    """The longest section sent: `--max-section`, or less where the backend takes less."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "duration_seconds": round(self.duration_seconds, 3),
             "estimated_credits": self.estimated_credits,
+            "max_section_seconds": self.max_section,
             "plan": self.plan,
         }
 
@@ -51,7 +54,7 @@ def dry_run(
     duration = round(info.duration_seconds, 3)
     if info.duration_seconds <= max_section:
         whole = {
-            "index": 0,
+            "number": 1,
             "start_seconds": 0.0,
             "end_seconds": duration,
             "cut_forced": False,
@@ -63,4 +66,4 @@ def dry_run(
             source, info, max_section=max_section, input_pcm=input_pcm
         ).to_json()
     credits = estimate_credits(info.duration_seconds) if billed else 0
-    return DryRun(info.duration_seconds, credits, plan, billed)
+    return DryRun(info.duration_seconds, credits, plan, billed, max_section)
