@@ -282,6 +282,13 @@ class Backend(ABC):
         """
         return {}
 
+    def ignored(self, request: ConvertRequest) -> dict[str, str]:
+        """Options set in `request` that this backend does not honour: ``{flag: why}``.
+
+        The CLI says so once, so no option is silently ignored. The default: none.
+        """
+        return {}
+
     @contextmanager
     def convert_stream(self, upload: Upload, request: ConvertRequest) -> Iterator[AudioStream]:
         """Convert one upload and yield its audio as chunks arrive.

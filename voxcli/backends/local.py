@@ -13,7 +13,10 @@ How the ElevenLabs request maps onto the engine:
   ``style``, ``use_speaker_boost`` and ``speed`` are accepted and have no effect: the engine
   keeps the source's timing and expression by design.
 - ``seed`` is accepted; the engine is deterministic, so every seed gives the same result.
-- ``remove_background_noise`` is accepted and has no effect (no denoiser offline).
+- ``remove_background_noise`` gates the noise down before converting
+  (`voxcli.audio.denoise`, with the optional noisereduce library).
+
+`ignored` names the options a request sets that have no effect here, so the CLI can say so.
 
 The backend is safe to call from several threads: profiles are cached under a lock, the
 engine is pure, and WORLD's synthesis is serialised inside the engine.
@@ -255,6 +258,10 @@ class LocalBackend(Backend):
             raise InputError("the uploaded audio is empty", hint="give a non-empty recording")
         engine_rate = min(max(rate, _RATE_LIMITS[0]), _RATE_LIMITS[1])
         samples = io.resample(samples, rate, engine_rate)
+        if request.remove_background_noise:
+            from voxcli.audio.denoise import remove_noise
+
+            samples = remove_noise(samples, engine_rate)
         options = ConversionOptions(strength=self._strength(request), quality=self.quality)  # type: ignore[arg-type]
         converted = convert(samples, engine_rate, profile, options)
         audio = io.encode(converted, engine_rate, fmt)
@@ -272,6 +279,25 @@ class LocalBackend(Backend):
             "profile": profile,
             "engine": __version__,
         }
+
+    def ignored(self, request: ConvertRequest) -> dict[str, str]:
+        """The options of `request` the engine does not honour, and why (see the module
+        docstring); `--no-logging` is honoured by nature: nothing leaves this machine."""
+        found: dict[str, str] = {}
+        if request.seed is not None:
+            found["--seed"] = "the engine is deterministic: every seed gives the same result"
+        if request.latency is not None:
+            found["--latency"] = "there is no streaming latency to trade offline"
+        settings = request.voice_settings
+        kept = "the engine keeps the input's timing and expression"
+        flags = {"stability": "--stability", "style": "--style", "speed": "--speed",
+                 "use_speaker_boost": "--speaker-boost"}  # fmt: skip
+        for field, flag in flags.items():
+            if settings is not None and getattr(settings, field) is not None:
+                found[flag] = kept
+        if request.model_id != MODEL_IDS[0]:
+            found["--model"] = "both speech-to-speech model ids run the same engine"
+        return found
 
     def _strength(self, request: ConvertRequest) -> float:
         settings = request.voice_settings

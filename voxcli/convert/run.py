@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -54,6 +54,8 @@ class ConvertOutcome:
     request: ConvertRequest
     result: Result | None = None
     """None when skipped."""
+    ignored: dict[str, str] = field(default_factory=dict)
+    """Options the backend does not honour, and why (`Backend.ignored`)."""
 
     @property
     def shown(self) -> str | None:
@@ -75,6 +77,7 @@ class ConvertOutcome:
             "model": self.request.model_id,
             "seed": self.request.seed,
             "voice_settings": None if settings is None else settings.to_dict(),
+            "ignored_options": dict(self.ignored),
         }
         return data | self.result.to_json()
 
@@ -174,6 +177,9 @@ def run_conversion(
         out_path = output_path(job, target.voice.name, plan)
         to_stdout = out_path is None and not job.play_only
         outcome = ConvertOutcome(out_path, to_stdout, False, backend.name, target.voice, request)
+        outcome.ignored = backend.ignored(request)
+        if outcome.ignored:
+            reporter.notice(ignored_notice(backend.name, outcome.ignored))
         if to_stdout and sys.stdout.isatty():
             raise InputError(
                 "refusing to write audio to a terminal",
@@ -213,6 +219,15 @@ def run_conversion(
             if not job.play_only:
                 dest.commit()
     return outcome
+
+
+def ignored_notice(backend: str, ignored: dict[str, str]) -> str:
+    """One line naming the options a backend ignores, grouped by reason."""
+    reasons: dict[str, list[str]] = {}
+    for flag, why in ignored.items():
+        reasons.setdefault(why, []).append(flag)
+    parts = [f"{', '.join(flags)} ({why})" for why, flags in reasons.items()]
+    return f"the {backend} backend ignores {'; '.join(parts)}"
 
 
 def _player(plan: OutputPlan, job: ConvertJob) -> Player:
