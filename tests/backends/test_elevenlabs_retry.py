@@ -6,7 +6,6 @@ asks for instead of sleeping.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -161,26 +160,13 @@ def test_retry_after_http_date_is_honoured(
     assert 27.0 <= sleep.delays[0] <= 30.0
 
 
-def test_network_errors_are_retried(sleep: RecordingSleep) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with ElevenLabsBackend(
-        api_key=TEST_KEY, base_url=f"http://127.0.0.1:{port}", retries=3, sleep=sleep
-    ) as backend:
-        with pytest.raises(UnavailableError, match="after 3 attempts") as info:
-            backend.convert(flac_upload(0.2), REQUEST)
-    assert len(sleep.delays) == 2
-    assert "network" in (info.value.hint or "") or "try again" in (info.value.hint or "")
-
-
 def test_timeouts_are_retried(server: ApiServer, sleep: RecordingSleep) -> None:
     server.latency_seconds = 1.5
     with ElevenLabsBackend(
         api_key=TEST_KEY, base_url=server.url, retries=2, sleep=sleep
     ) as backend:
         backend.base_timeout = 0.2  # read timeout 0.2 s + 2 x 0.2 s of audio = 0.6 s
-        with pytest.raises(UnavailableError, match="read timeout"):
+        with pytest.raises(UnavailableError, match="timed out waiting for an answer from http"):
             backend.convert(flac_upload(0.2), REQUEST)
     assert len(server.requests) == 2
 

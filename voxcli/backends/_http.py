@@ -3,7 +3,8 @@
 - `check_key_transport`: the API key goes only over HTTPS, or over plain HTTP to a loopback
   host (127.0.0.0/8, ::1, ``localhost``: a local `voxcli serve`).
 - `http_errors`: the one place httpx exceptions become voxcli errors (network problems become
-  `UnavailableError`, which the retry loop retries).
+  `UnavailableError`, which the retry loop retries; a failed connection or a timeout becomes a
+  `voxcli.backends._network.NetworkError` saying what happened and whether to retry).
 - `parse_failure` reads all three error body shapes (reference §5.1) plus the bare 500 body and
   non-JSON bodies; `failure_error` maps a failure to the `VoxError` the user sees.
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import httpx
 
 from voxcli.audio.formats import TIER_GATED, tier_fallback
+from voxcli.backends._network import network_error
 from voxcli.errors import (
     AuthError,
     ConfigError,
@@ -89,9 +91,9 @@ def http_errors(action: str, *, secret: str | None = None) -> Iterator[None]:
             f"{action}: invalid base URL ({redact(str(exc), secret)})",
             hint="use a URL like https://api.elevenlabs.io",
         ) from exc
-    except httpx.TimeoutException as exc:
-        kind = type(exc).__name__.replace("Timeout", " timeout").lower().strip()
-        raise UnavailableError(f"{action}: {kind}", hint=_NETWORK_HINT) from exc
+    except (httpx.TimeoutException, httpx.ConnectError) as exc:
+        detail = redact(str(exc), secret) or type(exc).__name__
+        raise network_error(action, exc, detail) from exc
     except httpx.HTTPError as exc:
         detail = redact(str(exc), secret) or type(exc).__name__
         raise UnavailableError(f"{action}: {detail}", hint=_NETWORK_HINT) from exc
@@ -263,17 +265,32 @@ def _generic_hint(status: int, request_id: str | None) -> str:
 
 
 def exhausted_error(
-    action: str, attempts: int, last: str, *, concurrency: bool, request_id: str | None = None
+    action: str,
+    attempts: int,
+    last: str,
+    *,
+    concurrency: bool,
+    request_id: str | None = None,
+    network_hint: str | None = None,
 ) -> UnavailableError:
-    """The error once every attempt failed with a retryable answer or network error."""
+    """The error once every attempt failed with a retryable answer or network error.
+
+    `network_hint` is the last failure's own hint when it got no answer at all (what to check
+    about the network), which more retries would not fix.
+    """
     # Worded for every command: only `convert` has --retries and --jobs flags.
-    hint = (
-        "the plan's concurrency is used up: wait for other requests to finish, or lower jobs "
-        "(--jobs N on convert, or voxcli config set jobs N)"
-        if concurrency
-        else "the service is busy or unreachable: try again later, or raise retries "
-        "(--retries N on convert, or voxcli config set retries N)"
-    )
+    if concurrency:
+        hint = (
+            "the plan's concurrency is used up: wait for other requests to finish, or lower "
+            "jobs (--jobs N on convert, or voxcli config set jobs N)"
+        )
+    elif network_hint:
+        hint = network_hint
+    else:
+        hint = (
+            "the service is busy: try again later, or raise retries "
+            "(--retries N on convert, or voxcli config set retries N)"
+        )
     noun = "attempt" if attempts == 1 else "attempts"
     error = UnavailableError(
         f"{action} failed after {attempts} {noun}; last error: {last}", hint=hint

@@ -1,7 +1,9 @@
 """How the ElevenLabs backend sends: retries, how long to wait, and how many at once.
 
 - Retried: 408, 429, every 5xx, and network errors or timeouts (DESIGN §6). Never 400, 401,
-  402, 403, 404 or 422: asking again gets the same answer.
+  402, 403, 404 or 422: asking again gets the same answer. Nor a connection that cannot
+  succeed soon (`NetworkError.retryable`: a refused loopback port, a host name that does not
+  exist).
 - Delay before retry *n* (1-based): `Retry-After` when the answer carries one (seconds or an
   HTTP date), capped at 60 s; otherwise ``backoff * 2**(n-1)`` capped at 60 s, with +-20%
   jitter so parallel sections that failed together do not retry together.
@@ -32,6 +34,7 @@ from voxcli.backends._http import (
     parse_failure,
     unsafe_to_retry_error,
 )
+from voxcli.backends._network import NetworkError
 from voxcli.errors import UnavailableError
 from voxcli.progress import Reporter
 
@@ -232,7 +235,7 @@ class Sender:
         the caller may already have played or written audio. Requests that are not
         `idempotent` are retried only when the service cannot have acted on them.
         """
-        last, concurrency, request_id = "", False, None
+        last, concurrency, request_id, network_hint = "", False, None, None
         for attempt in range(1, self.attempts + 1):
             retry_after = None
             with ExitStack() as slot:
@@ -240,10 +243,18 @@ class Sender:
                     slot.enter_context(self.limiter.slot())
                 try:
                     answer = self._attempt(action, build, stream)
+                except NetworkError as exc:
+                    if not exc.retryable or not (
+                        idempotent or isinstance(exc.__cause__, _NOT_SENT)
+                    ):
+                        raise
+                    last, concurrency = exc.message.removeprefix(f"{action}: "), False
+                    network_hint = exc.hint
                 except UnavailableError as exc:
                     if not idempotent and not isinstance(exc.__cause__, _NOT_SENT):
                         raise
                     last, concurrency = exc.message.removeprefix(f"{action}: "), False
+                    network_hint = None
                 else:
                     response = answer.response
                     if response.is_success:
@@ -273,6 +284,7 @@ class Sender:
                     if concurrency and limited:
                         self._learn(response, failed=True)
                     last, request_id = failure.describe(), failure.request_id
+                    network_hint = None
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
             if attempt < self.attempts:
                 delay = self.backoff.delay(attempt, retry_after)
@@ -282,5 +294,10 @@ class Sender:
                 )
                 self.sleep(delay)
         raise exhausted_error(
-            action, self.attempts, last, concurrency=concurrency, request_id=request_id
+            action,
+            self.attempts,
+            last,
+            concurrency=concurrency,
+            request_id=request_id,
+            network_hint=network_hint,
         )

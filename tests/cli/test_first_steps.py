@@ -1,0 +1,36 @@
+"""What a new user meets, through the CLI (issue 14): honest network errors, hints that lead
+somewhere, plain-language setting errors, one speed range, options where people type them,
+the effective backend and why, a notice with both ways out, and unique request ids."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from voxcli.cli import app
+from voxcli.errors import ExitStatus
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "250"}
+
+
+def test_nothing_listening_on_the_base_url_fails_at_once_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, speech: Path
+) -> None:
+    monkeypatch.setenv("VOXCLI_RETRY_BACKOFF", "1.0")  # as a user has it: 1, 2, 4, 8 s
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    args = ["convert", str(speech), "--backend", "elevenlabs", "--base-url", url, "-v", "x"]
+    started = time.monotonic()
+    result = runner.invoke(app, [*args, "-o", str(speech.with_name("out.wav"))])
+    assert time.monotonic() - started < 5.0  # not 15 s of backoff
+    assert result.exit_code == ExitStatus.UNAVAILABLE, result.output
+    error, hint = result.stderr.splitlines()
+    assert error == f"error: listing voices: connection refused at {url}"
+    assert hint.startswith("hint: nothing listens there") and "--retries" not in hint
+    assert not speech.with_name("out.wav").exists()
