@@ -47,24 +47,35 @@ def _backend(value: object) -> str:
 
 
 def _int(lo: int, hi: int) -> Callable[[object], int]:
+    expected = f"expected a whole number from {lo} to {hi}"
+
     def parse(value: object) -> int:
-        if isinstance(value, bool):
-            raise ValueError("expected a whole number")
-        number = int(value)  # type: ignore[call-overload]
-        if not lo <= number <= hi:
-            raise ValueError(f"expected a whole number from {lo} to {hi}")
-        return number
+        # NOTE: int() would take True and truncate 2.5; say what is wanted, not Python's words.
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(expected)
+        try:
+            number = value if isinstance(value, int) else float(value)
+        except ValueError:
+            raise ValueError(expected) from None
+        if not lo <= number <= hi or not float(number).is_integer():
+            raise ValueError(expected)
+        return int(number)
 
     return parse
 
 
 def _float(lo: float, hi: float) -> Callable[[object], float]:
+    expected = f"expected a number from {lo:g} to {hi:g}"
+
     def parse(value: object) -> float:
-        if isinstance(value, bool):
-            raise ValueError("expected a number")
-        number = float(value)  # type: ignore[arg-type]
-        if not lo <= number <= hi:
-            raise ValueError(f"expected a number from {lo:g} to {hi:g}")
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(expected)
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(expected) from None
+        if not lo <= number <= hi:  # also refuses nan
+            raise ValueError(expected)
         return number
 
     return parse

@@ -34,3 +34,20 @@ def test_nothing_listening_on_the_base_url_fails_at_once_and_says_so(
     assert error == f"error: listing voices: connection refused at {url}"
     assert hint.startswith("hint: nothing listens there") and "--retries" not in hint
     assert not speech.with_name("out.wav").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("jobs", "abc", "expected a whole number from 1 to 64"),
+        ("jobs", "2.5", "expected a whole number from 1 to 64"),
+        ("retry_backoff", "soon", "expected a number from 0 to 60"),
+    ],
+)
+def test_bad_setting_values_are_explained_in_plain_words(
+    key: str, value: str, expected: str
+) -> None:
+    result = runner.invoke(app, ["config", "set", key, value])
+    assert result.exit_code == ExitStatus.INPUT
+    assert result.stderr.splitlines()[0] == f"error: invalid {key} {value!r}: {expected}"
+    assert "literal" not in result.stderr and "convert string" not in result.stderr
