@@ -4,6 +4,7 @@ the effective backend and why, a notice with both ways out, and unique request i
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from voxcli.backends.base import SPEED_RANGE
 from voxcli.cli import app
 from voxcli.errors import ExitStatus
 
@@ -51,3 +53,18 @@ def test_bad_setting_values_are_explained_in_plain_words(
     assert result.exit_code == ExitStatus.INPUT
     assert result.stderr.splitlines()[0] == f"error: invalid {key} {value!r}: {expected}"
     assert "literal" not in result.stderr and "convert string" not in result.stderr
+
+
+def test_speed_has_one_range_in_help_error_and_hint(speech: Path) -> None:
+    low, high = SPEED_RANGE
+    assert (low, high) == (0.7, 1.2)  # the contract: reference §4
+    help_text = runner.invoke(app, ["convert", "--help"], env=WIDE).stdout
+    assert f"Speed, {low} to {high}" in help_text
+    result = runner.invoke(app, ["convert", str(speech), "--speed", "5", "-q"])
+    assert result.exit_code == ExitStatus.INPUT
+    assert (
+        result.stderr.splitlines()[0]
+        == f"error: speed must be a number from {low} to {high}, not 5.0"
+    )
+    ranges = re.findall(r"(\d+(?:\.\d+)?) (?:to|and) (\d+(?:\.\d+)?)", result.stderr)
+    assert set(ranges) == {(str(low), str(high))}

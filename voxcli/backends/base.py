@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Literal, Self
 from voxcli.errors import InputError
 
 DEFAULT_MODEL = "eleven_multilingual_sts_v2"
+#: `voice_settings.speed`: the range ElevenLabs documents (reference §4; the schema sets none).
+SPEED_RANGE = (0.7, 1.2)
 SEED_MAX = 4_294_967_295
 MAX_UPLOAD_SECONDS = 300.0
 #: "must be less than 50mb" (reference §7); whether MB means 10**6 or 2**20 is not documented,
@@ -122,7 +124,8 @@ class VoiceSettings:
         return settings
 
     def validate(self) -> None:
-        """Check types and documented ranges (stability and similarity 0..1; style 0..1)."""
+        """Check types and documented ranges (stability, similarity, style 0..1; speed
+        `SPEED_RANGE`)."""
         for name in ("stability", "similarity_boost", "style"):
             value = getattr(self, name)
             if value is not None and (not _is_number(value) or not 0.0 <= value <= 1.0):
@@ -130,10 +133,11 @@ class VoiceSettings:
                     f"{name} must be a number from 0 to 1, not {value!r}",
                     hint=f"e.g. --{name.replace('_', '-')} 0.5",
                 )
-        if self.speed is not None and (not _is_number(self.speed) or not 0.5 <= self.speed <= 2.0):
+        low, high = SPEED_RANGE
+        if self.speed is not None and (not _is_number(self.speed) or not low <= self.speed <= high):
             raise InputError(
-                f"speed must be a number from 0.5 to 2.0, not {self.speed!r}",
-                hint="the documented range is 0.7 to 1.2",
+                f"speed must be a number from {low} to {high}, not {self.speed!r}",
+                hint="e.g. --speed 1.1 (1.0 is the voice's own speed)",
             )
         if self.use_speaker_boost is not None and not isinstance(self.use_speaker_boost, bool):
             raise InputError(

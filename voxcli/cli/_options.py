@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from voxcli.backends.base import SPEED_RANGE
+
 CONVERSION = "Conversion"
 VOICE_SETTINGS = "Voice settings"
 OUTPUT = "Output"
@@ -113,7 +115,12 @@ SpeakerBoost = Annotated[
     ),
 ]
 Speed = Annotated[
-    float | None, typer.Option(help="0.7..1.2 documented.", rich_help_panel=VOICE_SETTINGS)
+    float | None,
+    typer.Option(
+        help=f"Speed, {SPEED_RANGE[0]} to {SPEED_RANGE[1]} (the documented range; "
+        "1.0 is the voice's own).",
+        rich_help_panel=VOICE_SETTINGS,
+    ),
 ]
 RemoveNoise = Annotated[
     bool,
