@@ -179,7 +179,7 @@ def test_voice_management_refusals(backend: LocalBackend, tmp_path: Path) -> Non
         backend.add_voice("!!!", [tmp_path / "short.wav"])
     with pytest.raises(InputError, match="already exists"):
         backend.add_voice("Sally", [tmp_path / "short.wav"])
-    with pytest.raises(ServiceError, match="built-in"):
+    with pytest.raises(InputError, match="built-in"):
         backend.remove_voice("sally")
     assert not backend.user_voice_dir.exists()  # nothing written by failed attempts
 

@@ -4,6 +4,7 @@ the effective backend and why, a notice with both ways out, and unique request i
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.long_speech import long_speech
 from voxcli.backends.base import SPEED_RANGE
 from voxcli.cli import app
 from voxcli.errors import ExitStatus
@@ -68,3 +70,15 @@ def test_speed_has_one_range_in_help_error_and_hint(speech: Path) -> None:
     )
     ranges = re.findall(r"(\d+(?:\.\d+)?) (?:to|and) (\d+(?:\.\d+)?)", result.stderr)
     assert set(ranges) == {(str(low), str(high))}
+
+
+def test_local_request_ids_identify_each_request(tmp_path: Path) -> None:
+    source = long_speech(tmp_path / "talk.wav", 0.1)
+    ids = []
+    for run in range(2):
+        out = tmp_path / f"out{run}.wav"
+        args = ["convert", str(source), "-o", str(out), "--quality", "fast", "--no-cache"]
+        result = runner.invoke(app, [*args, "--json", "-q"])
+        assert result.exit_code == 0, result.output
+        ids.append(json.loads(result.stdout)["request_id"])
+    assert ids[0].startswith("local-") and ids[0] != ids[1]

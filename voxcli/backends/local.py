@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -207,7 +208,7 @@ class LocalBackend(Backend):
     def remove_voice(self, voice_id: str) -> None:
         """Delete a user voice. Built-in voices cannot be removed."""
         if voice_id in _builtin_files():
-            raise ServiceError(
+            raise InputError(
                 f"{voice_id!r} is a built-in voice and cannot be removed",
                 hint="only voices added with 'voxcli voices add' can be removed",
             )
@@ -266,7 +267,7 @@ class LocalBackend(Backend):
         converted = convert(samples, engine_rate, profile, options)
         audio = io.encode(converted, engine_rate, fmt)
         return ConvertResult(audio=audio, output_format=fmt.name,
-                             request_id=_request_id(upload, request, self.quality))  # fmt: skip
+                             request_id=_request_id())  # fmt: skip
 
     def cache_identity(self, request: ConvertRequest) -> dict[str, object]:
         """Strength, quality, the requested voice's profile (a user may replace it) and the
@@ -314,9 +315,6 @@ def _builtin_files() -> dict[str, Any]:
     return {e.name[:-4]: e for e in folder.iterdir() if e.name.endswith(".npz")}
 
 
-def _request_id(upload: Upload, request: ConvertRequest, quality: str) -> str:
-    """A content-derived id: the same input and settings always give the same id."""
-    digest = hashlib.sha256(upload.data)
-    digest.update(repr(sorted(request.cache_fields().items())).encode())
-    digest.update(quality.encode())
-    return "local-" + digest.hexdigest()[:24]
+def _request_id() -> str:
+    """A new id for each request, as the service gives (the same input twice is two requests)."""
+    return "local-" + uuid.uuid4().hex[:24]
