@@ -15,6 +15,7 @@ from tests.support.interrupt import voxcli_command
 from tests.support.server import TEST_KEY, flac_upload
 from voxcli.backends.base import ConvertRequest
 from voxcli.backends.elevenlabs import ElevenLabsBackend
+from voxcli.cli.serve import usable_cores
 from voxcli.errors import AuthError
 
 SERVE = voxcli_command("serve")
@@ -79,6 +80,17 @@ def test_serve_converts_with_the_local_engine_and_stops_on_ctrl_c(
     assert '"POST /v1/voice-changer/' in rest  # the access log, on stderr
     assert TEST_KEY not in rest
     assert process.stdout is not None and process.stdout.read() == ""
+
+
+def test_serve_converts_at_most_one_request_per_core_by_default(
+    served: tuple[subprocess.Popen[str], str],
+) -> None:
+    _, url = served
+    with ElevenLabsBackend(api_key=TEST_KEY, base_url=url, retries=1) as client:
+        request = ConvertRequest(client.voices()[0].voice_id, output_format="pcm_16000")
+        client.convert(flac_upload(0.5), request)
+        # Learned from the answer's maximum-concurrent-requests, as from the service's.
+        assert client.max_concurrency == usable_cores()
 
 
 def test_serve_stops_cleanly_on_sigterm(served: tuple[subprocess.Popen[str], str]) -> None:

@@ -3,7 +3,9 @@
 Anything that speaks the API can then convert voices without an account: the official SDKs
 (``base_url=``) and voxcli itself (``--backend elevenlabs --base-url http://127.0.0.1:8000``).
 The server listens on loopback unless `--host` says otherwise; Ctrl-C (or SIGTERM) stops it
-cleanly with exit status 0.
+cleanly with exit status 0. It converts at most one request per usable CPU core at once (the
+engine is CPU-bound, and a minute of 44.1 kHz audio takes about 500 MB while converted); more
+are answered 429 ``concurrent_limit_exceeded``, as the service answers a full plan.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from voxcli.cli._console import err, notice, reported_errors
 
 def _log(line: str) -> None:
     err.print(escape(line), highlight=False)
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity, else the machine's count)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -41,7 +53,11 @@ def serve(
     ] = None,
     max_concurrent: Annotated[
         int | None,
-        typer.Option(min=1, help="Conversions at once; more are answered 429 (default: no limit)."),
+        typer.Option(
+            min=0,
+            help="Conversions at once; more are answered 429, as the service does (default: "
+            "one per usable CPU core; 0: no limit).",
+        ),
     ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")
@@ -64,10 +80,15 @@ def serve(
                 record=False,
                 log=None if quiet else _log,
             )
-            server.max_concurrent = max_concurrent
+            limit = usable_cores() if max_concurrent is None else max_concurrent or None
+            server.max_concurrent = limit
             try:  # from here on, Ctrl-C and SIGTERM are a normal stop
                 signal.signal(signal.SIGTERM, _interrupt)
-                err.print(f"voxcli serve: the local engine at {escape(server.url)} (Ctrl-C stops)")
+                at_once = "no limit on" if limit is None else f"at most {limit}"
+                err.print(
+                    f"voxcli serve: the local engine at {escape(server.url)} ({at_once} "
+                    "conversions at once; Ctrl-C stops)"
+                )
                 if not is_loopback(host) and api_key is None:
                     notice(
                         "listening beyond this machine without --api-key: anyone who can reach "
