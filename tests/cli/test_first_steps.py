@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import socket
 import time
 from pathlib import Path
@@ -82,3 +83,14 @@ def test_local_request_ids_identify_each_request(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         ids.append(json.loads(result.stdout)["request_id"])
     assert ids[0].startswith("local-") and ids[0] != ids[1]
+
+
+def test_the_local_engine_notice_says_how_to_keep_it_and_that_silences_it() -> None:
+    first = runner.invoke(app, ["models"])
+    assert first.exit_code == 0, first.output
+    notice = first.stderr.strip()
+    assert "export ELEVENLABS_API_KEY=" in notice  # how to use ElevenLabs
+    command = re.search(r"(voxcli config set backend local)", notice)
+    assert command, notice  # and how to choose the local engine for good
+    assert runner.invoke(app, shlex.split(command[1])[1:]).exit_code == 0
+    assert runner.invoke(app, ["models"]).stderr == ""

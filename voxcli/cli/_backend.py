@@ -11,9 +11,11 @@ if TYPE_CHECKING:
     from voxcli.backends.base import Backend
     from voxcli.config import Config
 
+#: Says both ways out: how to use ElevenLabs, and how to keep the local engine without the note.
 LOCAL_NOTICE = (
-    "no ElevenLabs API key configured: using the offline local engine "
-    "(to use ElevenLabs: export ELEVENLABS_API_KEY=... or voxcli config set api_key)"
+    "no ElevenLabs API key configured: using the offline local engine (to use ElevenLabs: "
+    "export ELEVENLABS_API_KEY=... or voxcli config set api_key; to keep the local engine "
+    "and drop this note: voxcli config set backend local)"
 )
 
 
