@@ -7,7 +7,7 @@ failed check carries the `VoxError` that explains it (and decides the command's 
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,13 +38,13 @@ def _run(name: str, probe: Callable[[], str], *, required: bool = True) -> Check
         return Check(name, False, detail, exc, required)
 
 
-def run_checks() -> list[Check]:
-    """Run every check, in the order a user would fix things."""
+def run_checks(flags: Mapping[str, object | None] | None = None) -> list[Check]:
+    """Run every check, in the order a user would fix things (`flags` as for `config.load`)."""
     from voxcli import config as cfg
 
     checks = [Check("voxcli", True, f"{__version__} on Python {platform.python_version()}")]
     try:
-        conf = cfg.load()
+        conf = cfg.load(flags)
     except VoxError as exc:
         return [*checks, Check("configuration", False, str(exc), exc)]
     name, implicit = conf.backend()

@@ -160,7 +160,7 @@ def test_add_list_convert_and_remove_a_user_voice(
     path, _, _ = speech
     request = ConvertRequest(voice_id="my-voice", output_format="pcm_16000")
     assert again.convert(_upload(path), request).audio
-    with pytest.raises(InputError, match="already exists"):
+    with pytest.raises(InputError, match="already have a local voice"):
         backend.add_voice("my voice", [tmp_path / "a.wav"])
     backend.remove_voice("my-voice")
     assert "my-voice" not in [v.voice_id for v in backend.voices()]
@@ -177,7 +177,7 @@ def test_voice_management_refusals(backend: LocalBackend, tmp_path: Path) -> Non
         backend.add_voice("ghost", [tmp_path / "missing.wav"])
     with pytest.raises(InputError, match="voice name"):
         backend.add_voice("!!!", [tmp_path / "short.wav"])
-    with pytest.raises(InputError, match="already exists"):
+    with pytest.raises(InputError, match="built-in local voice, which cannot be replaced"):
         backend.add_voice("Sally", [tmp_path / "short.wav"])
     with pytest.raises(InputError, match="built-in"):
         backend.remove_voice("sally")

@@ -76,7 +76,9 @@ def test_unset_removes_the_value() -> None:
     runner.invoke(app, ["config", "set", "voice", "Rachel"])
     assert runner.invoke(app, ["config", "get", "voice"]).stdout.strip() == "Rachel"
     assert runner.invoke(app, ["config", "unset", "voice"]).exit_code == 0
-    assert runner.invoke(app, ["config", "get", "voice"]).stdout.strip() == "(not set)"
+    unset = json.loads(runner.invoke(app, ["config", "get", "voice", "--json"]).stdout)
+    assert unset["source"] == "default"
+    assert unset["value"] == "sally"  # without a key: the local engine's default voice
 
 
 def test_path_prints_the_file_location() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
@@ -171,10 +172,20 @@ class LocalBackend(Backend):
                 f"{name!r} is not a usable voice name",
                 hint="use letters or digits, e.g. voxcli voices add narrator a.wav",
             )
-        if voice_id in _builtin_files() or voice_id in self._user_files():
+        if voice_id in _builtin_files():
             raise InputError(
-                f"a local voice {voice_id!r} already exists",
-                hint=f"choose another name, or remove it first: voxcli voices remove {voice_id}",
+                f"{voice_id!r} is a built-in local voice, which cannot be replaced",
+                hint="choose another name, e.g. "
+                + shlex.join(
+                    ["voxcli", "voices", "add", f"my-{voice_id}", *map(str, samples)]
+                    + ["--backend", "local"]
+                ),
+            )
+        if voice_id in self._user_files():
+            raise InputError(
+                f"you already have a local voice {voice_id!r}",
+                hint="choose another name, or remove it first: "
+                f"voxcli voices remove {voice_id} --backend local",
             )
         if not samples:
             raise InputError("no sample files were given", hint="pass one or more speech files")

@@ -1,14 +1,26 @@
-"""The `voxcli` command line: a thin Typer layer over the core (only it imports typer/rich)."""
+"""The `voxcli` command line: a thin Typer layer over the core (only it imports typer/rich).
+
+Every command is registered with `voxcli.cli._command.command` (or its sub-app made with
+`voxcli.cli._command.group`), which gives it voxcli's help conventions and its examples.
+"""
 
 from __future__ import annotations
 
 import typer
 
 from voxcli import __version__
+from voxcli.cli._command import Group, command
+from voxcli.cli._help import examples
 
 app = typer.Typer(
     name="voxcli",
+    cls=Group,
     help="Convert speech from one voice to another (ElevenLabs speech-to-speech or offline).",
+    epilog=examples(
+        ("voxcli convert talk.wav -o talk.out.wav", "Convert a recording (offline without a key)"),
+        ("voxcli voices", "List the voices you can convert into"),
+        ("voxcli config set api_key", "Use ElevenLabs: store your API key (it is prompted for)"),
+    ),
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_show_locals=False,  # locals can hold the API key
@@ -66,16 +78,16 @@ def _register() -> None:
         voices,
     )
 
-    app.command("convert", no_args_is_help=True)(convert.convert)
-    app.command("record")(record.record)
+    command(app, "convert", *convert.EXAMPLES, no_args_is_help=True)(convert.convert)
+    command(app, "record", *record.EXAMPLES)(record.record)
     app.add_typer(voices.app, name="voices")
     app.add_typer(batch.app, name="batch")
-    app.command("models")(models.models)
+    command(app, "models", *models.EXAMPLES)(models.models)
     app.add_typer(config_cmd.app, name="config")
-    app.command("devices")(devices.devices)
-    app.command("serve")(serve.serve)
+    command(app, "devices", *devices.EXAMPLES)(devices.devices)
+    command(app, "serve", *serve.EXAMPLES)(serve.serve)
     app.add_typer(cache_cmd.app, name="cache")
-    app.command("doctor")(doctor.doctor)
+    command(app, "doctor", *doctor.EXAMPLES)(doctor.doctor)
 
 
 _register()

@@ -1,7 +1,12 @@
-"""Option declarations shared by the commands.
+"""Option declarations shared by the commands (`convert` today; `batch` and `record` reuse them).
+
+Each is an ``Annotated`` type: declare a parameter as ``voice: opt.Voice = None``. They carry
+voxcli's help conventions (`voxcli.cli._help`): readable metavars, and ``[env var: ...]`` and
+``[default: ...]`` notes.
 
 Environment variables are read in one place, `voxcli.config.load` (flag > environment > file >
-default), not by Typer, so a bad value is reported with the right origin and exit status.
+default), not by Typer, so a bad value is reported with the right origin and exit status; that
+is why the options backed by a setting default to `None` and only *show* their default.
 """
 
 from __future__ import annotations
@@ -12,12 +17,17 @@ from typing import Annotated
 import typer
 
 from voxcli.backends.base import SPEED_RANGE
+from voxcli.cli._help import described, setting_help
 
 CONVERSION = "Conversion"
 VOICE_SETTINGS = "Voice settings"
 OUTPUT = "Output"
 SERVICE = "Backend and service"
 LONG = "Long audio"
+
+#: Flags show no metavar (see `voxcli.cli._help`); decimals and whole numbers show these.
+NUMBER = "NUMBER"
+N = "N"
 
 
 class InputFormat(enum.StrEnum):
@@ -34,12 +44,27 @@ class Quality(enum.StrEnum):
     fast = "fast"
 
 
+Output = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help=described(
+            "Output file, or - for stdout.", default="<stem>.<voice>.<ext> beside the input"
+        ),
+        rich_help_panel=OUTPUT,
+    ),
+]
 Voice = Annotated[
     str | None,
     typer.Option(
         "--voice",
         "-v",
-        help="Voice name or id (see `voxcli voices`) [env: VOXCLI_VOICE].",
+        metavar="VOICE",
+        help=setting_help(
+            "voice", "Voice name or id (see `voxcli voices`).", default="sally on the local engine"
+        ),
         rich_help_panel=CONVERSION,
     ),
 ]
@@ -48,7 +73,8 @@ Model = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="Model id [default: eleven_multilingual_sts_v2].",
+        metavar="MODEL",
+        help=setting_help("model", "Model id (see `voxcli models`)."),
         rich_help_panel=CONVERSION,
     ),
 ]
@@ -58,21 +84,26 @@ OutputFormatOpt = Annotated[
         "--output-format",
         "-f",
         metavar="FORMAT",
-        help="API output format, e.g. mp3_44100_128, pcm_24000, wav_44100, opus_48000_128 "
-        "[default: from -o's extension, else mp3_44100_128].",
+        help=described(
+            "API output format, e.g. mp3_44100_128, pcm_24000, wav_44100, opus_48000_128.",
+            default="from -o's extension, else mp3_44100_128",
+        ),
         rich_help_panel=OUTPUT,
     ),
 ]
 Seed = Annotated[
     int | None,
     typer.Option(
-        help="Seed for (best-effort) repeatable results, 0..4294967295.", rich_help_panel=CONVERSION
+        metavar=N,
+        help="Seed for (best-effort) repeatable results, 0 to 4294967295.",
+        rich_help_panel=CONVERSION,
     ),
 ]
 Latency = Annotated[
     int | None,
     typer.Option(
-        help="optimize_streaming_latency 0..4 (deprecated upstream; kept for old accounts).",
+        metavar=N,
+        help="optimize_streaming_latency 0 to 4 (deprecated upstream; kept for old accounts).",
         rich_help_panel=SERVICE,
     ),
 ]
@@ -80,6 +111,7 @@ InputFormatOpt = Annotated[
     InputFormat,
     typer.Option(
         "--input-format",
+        metavar="auto|pcm",
         help="Upload as is (auto) or as raw 16 kHz PCM (pcm, lower latency).",
         rich_help_panel=CONVERSION,
         case_sensitive=False,
@@ -102,9 +134,20 @@ Expressive = Annotated[
         rich_help_panel=VOICE_SETTINGS,
     ),
 ]
-Stability = Annotated[float | None, typer.Option(help="0..1", rich_help_panel=VOICE_SETTINGS)]
-SimilarityBoost = Annotated[float | None, typer.Option(help="0..1", rich_help_panel=VOICE_SETTINGS)]
-Style = Annotated[float | None, typer.Option(help="0..1", rich_help_panel=VOICE_SETTINGS)]
+Stability = Annotated[
+    float | None,
+    typer.Option(metavar=NUMBER, help="Stability, 0 to 1.", rich_help_panel=VOICE_SETTINGS),
+]
+SimilarityBoost = Annotated[
+    float | None,
+    typer.Option(metavar=NUMBER, help="Similarity boost, 0 to 1.", rich_help_panel=VOICE_SETTINGS),
+]
+Style = Annotated[
+    float | None,
+    typer.Option(
+        metavar=NUMBER, help="Style exaggeration, 0 to 1.", rich_help_panel=VOICE_SETTINGS
+    ),
+]
 SpeakerBoost = Annotated[
     bool | None,
     typer.Option(
@@ -117,6 +160,7 @@ SpeakerBoost = Annotated[
 Speed = Annotated[
     float | None,
     typer.Option(
+        metavar=NUMBER,
         help=f"Speed, {SPEED_RANGE[0]} to {SPEED_RANGE[1]} (the documented range; "
         "1.0 is the voice's own).",
         rich_help_panel=VOICE_SETTINGS,
@@ -138,13 +182,33 @@ NoLogging = Annotated[
         rich_help_panel=SERVICE,
     ),
 ]
+Stream = Annotated[
+    bool,
+    typer.Option(
+        "--stream",
+        help="Use the streaming endpoint; write (and play) chunks as they arrive.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+Play = Annotated[
+    bool,
+    typer.Option(
+        "--play",
+        help="Play the result (without -o: play only, write nothing).",
+        rich_help_panel=OUTPUT,
+    ),
+]
 Backend = Annotated[
     str | None,
     typer.Option(
         "--backend",
         "-b",
-        help="elevenlabs or local [env: VOXCLI_BACKEND; default: elevenlabs with a key, "
-        "else local].",
+        metavar="elevenlabs|local",
+        help=setting_help(
+            "backend",
+            "The ElevenLabs service or the offline local engine.",
+            default="elevenlabs with an API key, else local",
+        ),
         rich_help_panel=SERVICE,
     ),
 ]
@@ -152,20 +216,27 @@ BaseUrl = Annotated[
     str | None,
     typer.Option(
         "--base-url",
-        help="API base URL [env: VOXCLI_BASE_URL; default: https://api.elevenlabs.io].",
+        metavar="URL",
+        help=setting_help("base_url", "API base URL (e.g. a `voxcli serve`)."),
         rich_help_panel=SERVICE,
     ),
 ]
 Retries = Annotated[
     int | None,
     typer.Option(
-        help="Attempts per request, the first included [default: 5].", rich_help_panel=SERVICE
+        metavar=N,
+        help=setting_help("retries", "Attempts per request, the first included."),
+        rich_help_panel=SERVICE,
     ),
 ]
 Jobs = Annotated[
     int | None,
     typer.Option(
-        "--jobs", "-j", help="Sections converted at once [default: 2].", rich_help_panel=LONG
+        "--jobs",
+        "-j",
+        metavar=N,
+        help=setting_help("jobs", "Sections converted at once."),
+        rich_help_panel=LONG,
     ),
 ]
 MaxSection = Annotated[
@@ -173,7 +244,16 @@ MaxSection = Annotated[
     typer.Option(
         "--max-section",
         metavar="SECONDS",
-        help="Longest section sent in one request (max 300).",
+        help=described("Longest section sent in one request (max 300).", default=290),
+        show_default=False,
+        rich_help_panel=LONG,
+    ),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Print the section plan and estimated credits; upload nothing.",
         rich_help_panel=LONG,
     ),
 ]
@@ -186,6 +266,7 @@ NoCache = Annotated[
 QualityOpt = Annotated[
     Quality,
     typer.Option(
+        metavar="default|fast",
         help="Local engine: default (Harvest F0) or fast (DIO, about 3x faster).",
         rich_help_panel=CONVERSION,
         case_sensitive=False,
@@ -194,7 +275,8 @@ QualityOpt = Annotated[
 Strength = Annotated[
     float | None,
     typer.Option(
-        help="Local engine: how far to move toward the target voice, 0..1.",
+        metavar=NUMBER,
+        help="Local engine: how far to move toward the target voice, 0 to 1.",
         rich_help_panel=CONVERSION,
     ),
 ]
@@ -204,13 +286,13 @@ Overwrite = Annotated[
         "--overwrite/--no-overwrite",
         "-y/-n",
         show_default=False,
-        help="Replace (-y) or skip (-n) an existing output [default: refuse, exit 4].",
+        help=described("Replace (-y) or skip (-n) an existing output.", default="refuse, exit 4"),
         rich_help_panel=OUTPUT,
     ),
 ]
 Json = Annotated[
     bool,
-    typer.Option("--json", help="Print one JSON result object on stdout.", rich_help_panel=OUTPUT),
+    typer.Option("--json", help="Print JSON on stdout, for scripts.", rich_help_panel=OUTPUT),
 ]
 Quiet = Annotated[
     bool,
@@ -221,8 +303,27 @@ OutputDevice = Annotated[
     typer.Option(
         "--output-device",
         metavar="DEVICE",
-        help="Playback device: index or unique part of its name (voxcli devices) "
-        "[env: VOXCLI_OUTPUT_DEVICE; default: the system's].",
+        help=setting_help(
+            "output_device",
+            "Playback device: index or unique part of its name (voxcli devices).",
+            default="the system's",
+        ),
         rich_help_panel=OUTPUT,
+    ),
+]
+VoiceArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="VOICE",
+        help="Voice name or id (see `voxcli voices`).",
+        show_default=False,
+    ),
+]
+SettingArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="KEY",
+        help="Setting name (see `voxcli config show`).",
+        show_default=False,
     ),
 ]

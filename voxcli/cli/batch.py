@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from voxcli.cli import _options as opt
+from voxcli.cli._command import Command, Group, command
 from voxcli.cli._console import reported_errors
+from voxcli.cli._help import described, examples
 
 BATCH = "Batch"
 
 
-class _DefaultToRun(TyperGroup):
+class _DefaultToRun(Group):
     """``voxcli batch INPUT...`` runs a batch; ``voxcli batch report ...`` is the subcommand.
 
     Any first argument other than ``report`` (an input, an option, ``--help``) goes to the
@@ -32,15 +33,25 @@ class _DefaultToRun(TyperGroup):
         return ("" if name == "run" else name), command, rest
 
 
-class _RunCommand(TyperCommand):
+class _RunCommand(Command):
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         pieces = self.collect_usage_pieces(ctx)
         formatter.write_usage(ctx.command_path.rstrip(), " ".join(pieces))
 
 
+EXAMPLES = (
+    ("voxcli batch recordings -r -o converted -v Rachel", "Mirror recordings/ under converted/"),
+    (
+        "find . -name '*.flac' | voxcli batch --input-list - -o out -v Rachel --dry-run",
+        "What a list of files would cost, sending nothing",
+    ),
+    ("voxcli batch report converted/.voxcli-manifest*.jsonl", "Merge the shards' manifests"),
+)
+
 app = typer.Typer(
     cls=_DefaultToRun,
     help="Convert whole folders: resumable, shardable, with honest exit codes.",
+    epilog=examples(*EXAMPLES),
     no_args_is_help=False,
 )
 
@@ -57,7 +68,8 @@ Jobs = Annotated[
 ]
 
 
-@app.command("run", cls=_RunCommand, hidden=True, no_args_is_help=True)
+# `voxcli batch --help` is this command's help (see _DefaultToRun).
+@app.command("run", cls=_RunCommand, hidden=True, no_args_is_help=True, epilog=examples(*EXAMPLES))
 def run(
     output_dir: Annotated[
         Path,
@@ -109,8 +121,11 @@ def run(
         typer.Option(
             "--ext",
             metavar="EXT",
-            help="Output extension (mp3, wav, flac, ogg, ...), which picks the format as -o does "
-            "for convert (default: from -f, else mp3).",
+            help=described(
+                "Output extension (mp3, wav, flac, ogg, ...), which picks the format as -o does "
+                "for convert.",
+                default="from -f, else mp3",
+            ),
             rich_help_panel=opt.OUTPUT,
         ),
     ] = None,
@@ -166,7 +181,7 @@ def run(
         Path | None,
         typer.Option(
             metavar="PATH",
-            help="The manifest to append to (default: OUT_DIR/.voxcli-manifest.jsonl).",
+            help=described("The manifest to append to.", default="OUT_DIR/.voxcli-manifest.jsonl"),
             rich_help_panel=BATCH,
         ),
     ] = None,
@@ -226,7 +241,15 @@ def run(
         run_batch(args)
 
 
-@app.command("report")
+@command(
+    app,
+    "report",
+    ("voxcli batch report converted/.voxcli-manifest*.jsonl", "One summary of every shard"),
+    (
+        'voxcli batch report out/.voxcli-manifest*.jsonl --markdown >> "$GITHUB_STEP_SUMMARY"',
+        "A Markdown table for a CI job's summary",
+    ),
+)
 def report(
     manifests: Annotated[
         list[Path],

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-import typer
+from voxcli.cli import _options as opt
+from voxcli.cli._command import command, group
+from voxcli.cli._console import out, print_json, reported_errors
 
-from voxcli.cli._console import out, reported_errors
+app = group(
+    "Show or clear the cache of finished sections.",
+    ('du -sh "$(voxcli cache path)"', "How much space finished sections take"),
+    ("voxcli cache clear", "Delete them (an interrupted conversion then starts over)"),
+    no_args_is_help=True,
+)
 
-app = typer.Typer(no_args_is_help=True, help="Show or clear the cache of finished sections.")
 
-
-@app.command("path")
+@command(
+    app,
+    "path",
+    ("voxcli cache path", "Print the folder"),
+    ('ls "$(voxcli cache path)"', "List what is in it"),
+)
 def path() -> None:
     """Print the folder holding finished sections (it may not exist yet)."""
     with reported_errors():
@@ -18,11 +28,19 @@ def path() -> None:
         out.print(str(SectionCache().path()))
 
 
-@app.command("clear")
-def clear() -> None:
+@command(
+    app,
+    "clear",
+    ("voxcli cache clear", "Delete every cached section"),
+    ("voxcli cache clear --json", "Say how many files and bytes went, as JSON"),
+)
+def clear(json_output: opt.Json = False) -> None:
     """Delete every cached section (an interrupted conversion then starts over)."""
     with reported_errors():
         from voxcli.convert.cache import SectionCache
 
         files, size = SectionCache().clear()
+        if json_output:
+            print_json({"files": files, "bytes": size})
+            return
         out.print(f"removed {files} file(s), {size / 1e6:.1f} MB")

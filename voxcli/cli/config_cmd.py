@@ -7,14 +7,25 @@ The API key is never printed: only whether one is set and its last 4 characters.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from voxcli.cli import _options as opt
+from voxcli.cli._command import command, group
 from voxcli.cli._console import out, print_json, reported_errors
 
-app = typer.Typer(no_args_is_help=True, help="Show and change settings (config.toml).")
+if TYPE_CHECKING:
+    from voxcli.config import Config
+
+app = group(
+    "Show and change settings (config.toml).",
+    ("voxcli config show", "Every setting, its value and where it came from"),
+    ("voxcli config set backend local", "Always use the offline local engine"),
+    ("printenv ELEVENLABS_API_KEY | voxcli config set api_key", "Store the key from a script"),
+    no_args_is_help=True,
+)
 
 
 def _json_value(key: str, value: Any) -> Any:
@@ -23,9 +34,35 @@ def _json_value(key: str, value: Any) -> Any:
     return cfg.redact(key, value) if cfg.SETTINGS[key].secret and value is not None else value
 
 
-@app.command("show")
+def _effective(conf: Config, key: str) -> tuple[Any, str | None]:
+    """The value a command would use for `key`, and why when no setting says it outright.
+
+    The backend and the local engine's voice are decided when nothing sets them: say so.
+    """
+    if key == "backend":
+        name, implicit = conf.backend()
+        if implicit:
+            return name, "no API key configured"
+        if conf.source("backend") == "default":
+            return name, "an API key is configured"
+        return name, None
+    if key == "voice" and conf["voice"] is None and conf.backend()[0] == "local":
+        from voxcli.backends.local import LocalBackend
+
+        return LocalBackend.DEFAULT_VOICE, "the local engine's default voice"
+    return conf[key], None
+
+
+@command(
+    app,
+    "show",
+    ("voxcli config show", "Every setting, where it came from, and its variable"),
+    ("voxcli config show --backend local --json", "What a command given --backend local uses"),
+)
 def show(
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_output: opt.Json = False,
+    backend: opt.Backend = None,
+    base_url: opt.BaseUrl = None,
 ) -> None:
     """Every setting, its value and where it came from (flag, env, file or default)."""
     with reported_errors():
@@ -33,38 +70,50 @@ def show(
 
         from voxcli import config as cfg
 
-        conf = cfg.load()
+        conf = cfg.load({"backend": backend, "base_url": base_url})
+        rows = {key: (*_effective(conf, key), r.source) for key, r in conf.items()}
         if json_output:
             settings = {
                 key: {
-                    "value": _json_value(key, r.value),
-                    "source": r.source,
+                    "value": _json_value(key, value),
+                    "source": source,
                     "env": cfg.SETTINGS[key].env,
+                    **({"reason": reason} if reason else {}),
                 }
-                for key, r in conf.items()
+                for key, (value, reason, source) in rows.items()
             }
             print_json({"path": str(conf.path), "settings": settings})
             return
         table = Table(box=None, pad_edge=False, header_style="bold")
         for column in ("setting", "value", "source", "environment variable"):
             table.add_column(column, overflow="fold")
-        for key, r in conf.items():
+        for key, (value, reason, source) in rows.items():
             env = cfg.SETTINGS[key].env or ""
-            table.add_row(key, escape(cfg.redact(key, r.value)), r.source, env)
+            why = f"{source}: {reason}" if reason else source
+            table.add_row(key, escape(cfg.redact(key, value)), escape(why), env)
         out.print(table)
         out.print(f"config file: {escape(str(conf.path))}", style="dim")
 
 
-@app.command("get")
-def get(
-    key: Annotated[str, typer.Argument(help="Setting name (see `voxcli config show`).")],
-) -> None:
+@command(
+    app,
+    "get",
+    ("voxcli config get jobs", "Print one setting's value"),
+    ("voxcli config get backend --json", "The value, where it came from and why, as JSON"),
+)
+def get(key: opt.SettingArg, json_output: opt.Json = False) -> None:
     """Print one setting's value (the API key only as set/not set and its last 4 characters)."""
     with reported_errors():
         from voxcli import config as cfg
 
         cfg.setting(key)
-        out.print(escape(cfg.redact(key, cfg.load()[key])))
+        conf = cfg.load()
+        value, reason = _effective(conf, key)
+        if json_output:
+            data = {"key": key, "value": _json_value(key, value), "source": conf.source(key)}
+            print_json({**data, **({"reason": reason} if reason else {})})
+            return
+        out.print(escape(cfg.redact(key, value)))
 
 
 def _read_value(key: str, secret: bool) -> str:
@@ -86,14 +135,21 @@ def _read_value(key: str, secret: bool) -> str:
     return value
 
 
-@app.command("set")
+@command(
+    app,
+    "set",
+    ("voxcli config set voice Rachel", "Convert into Rachel unless --voice says otherwise"),
+    ("voxcli config set api_key", "Store your ElevenLabs key (prompted, hidden)"),
+)
 def set_(
-    key: Annotated[str, typer.Argument(help="Setting name.")],
+    key: opt.SettingArg,
     value: Annotated[
         str | None,
         typer.Argument(
+            metavar="VALUE",
             help="New value. For api_key, leave it out: voxcli prompts on a terminal "
-            "or reads stdin, so the key stays out of your shell history."
+            "or reads stdin, so the key stays out of your shell history.",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -111,8 +167,13 @@ def set_(
         out.print(f"{key} = {escape(cfg.redact(key, data[key]))}  [dim]({escape(str(path))})[/]")
 
 
-@app.command("unset")
-def unset(key: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
+@command(
+    app,
+    "unset",
+    ("voxcli config unset voice", "Forget the default voice"),
+    ("voxcli config unset backend", "Choose the backend from the API key again"),
+)
+def unset(key: opt.SettingArg) -> None:
     """Remove a setting from config.toml (its default applies again)."""
     with reported_errors():
         from voxcli import config as cfg
@@ -126,7 +187,12 @@ def unset(key: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
         out.print(f"{key} unset  [dim]({escape(str(path))})[/]")
 
 
-@app.command("path")
+@command(
+    app,
+    "path",
+    ("voxcli config path", "Where config.toml is (or will be)"),
+    ('"$EDITOR" "$(voxcli config path)"', "Edit the file by hand"),
+)
 def path() -> None:
     """Print the config file's path (it may not exist yet)."""
     with reported_errors():

@@ -10,23 +10,32 @@ from voxcli.cli import _options as opt
 from voxcli.cli._console import reported_errors
 from voxcli.cli._convert_run import ConvertArgs, run_convert
 
+EXAMPLES = (
+    (
+        "voxcli convert talk.wav -o talk.out.wav",
+        "Convert into the default voice (sally on the local engine, without an API key)",
+    ),
+    (
+        "voxcli convert talk.wav -v Rachel -o talk.ogg",
+        "Convert into an ElevenLabs voice, as Ogg Opus (the format follows the extension)",
+    ),
+    (
+        "cat talk.wav | voxcli convert - -f wav_22050 > out.wav",
+        "Read stdin, write stdout (a WAV at 22.05 kHz)",
+    ),
+)
+
 
 def convert(
     input: Annotated[
         str,
         typer.Argument(
-            help="Audio file to convert, or - to read it from stdin.", show_default=False
+            metavar="FILE",
+            help="Audio file to convert, or - to read it from stdin.",
+            show_default=False,
         ),
     ],
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Output file, or - for stdout [default: <stem>.<voice>.<ext> beside the input].",
-            rich_help_panel=opt.OUTPUT,
-        ),
-    ] = None,
+    output: opt.Output = None,
     voice: opt.Voice = None,
     model: opt.Model = None,
     output_format: opt.OutputFormatOpt = None,
@@ -42,36 +51,15 @@ def convert(
     speed: opt.Speed = None,
     remove_background_noise: opt.RemoveNoise = False,
     no_logging: opt.NoLogging = False,
-    stream: Annotated[
-        bool,
-        typer.Option(
-            "--stream",
-            help="Use the streaming endpoint; write (and play) chunks as they arrive.",
-            rich_help_panel=opt.OUTPUT,
-        ),
-    ] = False,
-    play: Annotated[
-        bool,
-        typer.Option(
-            "--play",
-            help="Play the result (without -o: play only, write nothing).",
-            rich_help_panel=opt.OUTPUT,
-        ),
-    ] = False,
+    stream: opt.Stream = False,
+    play: opt.Play = False,
     output_device: opt.OutputDevice = None,
     backend: opt.Backend = None,
     base_url: opt.BaseUrl = None,
     retries: opt.Retries = None,
     jobs: opt.Jobs = None,
     max_section: opt.MaxSection = 290.0,
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            help="Print the section plan and estimated credits; upload nothing.",
-            rich_help_panel=opt.LONG,
-        ),
-    ] = False,
+    dry_run: opt.DryRun = False,
     no_cache: opt.NoCache = False,
     quality: opt.QualityOpt = opt.Quality.default,
     strength: opt.Strength = None,

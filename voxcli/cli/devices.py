@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
+from voxcli.cli import _options as opt
 from voxcli.cli._console import notice, out, print_json, reported_errors
 
+EXAMPLES = (
+    ("voxcli devices", "The audio devices --play can use"),
+    ("voxcli devices --json", "The same, as JSON"),
+)
 
-def devices(
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-) -> None:
+
+def devices(json_output: opt.Json = False, quiet: opt.Quiet = False) -> None:
     """List audio input and output devices.
 
     `record --device` and `--output-device` take the index or a unique part of the name
@@ -28,7 +28,8 @@ def devices(
             print_json([device.to_json() for device in listed])
             return
         if not listed:
-            notice("no audio devices found: is a sound server (PulseAudio/PipeWire) running?")
+            if not quiet:
+                notice("no audio devices found: is a sound server (PulseAudio/PipeWire) running?")
             return
         table = Table(box=None, pad_edge=False, header_style="bold")
         for column in ("#", "name", "host API", "inputs", "outputs", "default rate", "default"):

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
+from voxcli.cli import _options as opt
 from voxcli.cli._console import out, print_json, reported_errors
+
+EXAMPLES = (
+    ("voxcli doctor", "Check the configuration, the service, the engine and audio"),
+    (
+        "voxcli doctor --backend elevenlabs --base-url http://127.0.0.1:8000",
+        "Check a local `voxcli serve` as the service",
+    ),
+)
 
 
 def doctor(
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_output: opt.Json = False,
+    backend: opt.Backend = None,
+    base_url: opt.BaseUrl = None,
 ) -> None:
     """Check that voxcli is ready to convert; exits with the first failed check's status."""
     with reported_errors():
@@ -18,7 +27,7 @@ def doctor(
 
         from voxcli.doctor import run_checks
 
-        checks = run_checks()
+        checks = run_checks({"backend": backend, "base_url": base_url})
         if json_output:
             print_json(
                 [

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from voxcli.cli import _options as opt
 from voxcli.cli._console import out, print_json, reported_errors
 
+EXAMPLES = (
+    ("voxcli models", "The models, and which can convert voices"),
+    ("voxcli models --backend local --json", "The local engine's models, as JSON"),
+)
+
 
 def models(
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_output: opt.Json = False,
     backend: opt.Backend = None,
     base_url: opt.BaseUrl = None,
     quiet: opt.Quiet = False,

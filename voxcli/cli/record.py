@@ -10,11 +10,24 @@ import typer
 from voxcli.cli import _options as opt
 from voxcli.cli._console import reported_errors
 from voxcli.cli._convert_run import ConvertArgs
+from voxcli.cli._help import described, setting_help
 from voxcli.cli._record_run import RecordArgs, run_record
 from voxcli.errors import InputError
 
 RECORDING = "Recording"
 CONVERTING = "Converting the take (with --convert)"
+
+EXAMPLES = (
+    ("voxcli record -o take.wav", "A live meter; Enter stops, then keep / play / redo / discard"),
+    (
+        "voxcli record --duration 30 --json < /dev/null",
+        "In a script: no prompt, the take's summary as JSON",
+    ),
+    (
+        "voxcli record -o take.wav --convert -v Rachel --play-result",
+        "Convert the kept take right away, and play the result",
+    ),
+)
 
 
 def record(
@@ -24,7 +37,7 @@ def record(
             "--output",
             "-o",
             metavar="FILE.wav",
-            help="Where the take goes [default: take-<date>-<time>.wav here].",
+            help=described("Where the take goes.", default="take-<date>-<time>.wav here"),
             rich_help_panel=opt.OUTPUT,
         ),
     ] = None,
@@ -43,8 +56,11 @@ def record(
         typer.Option(
             "--device",
             metavar="DEVICE",
-            help="Input device: index or unique part of its name (voxcli devices) "
-            "[env: VOXCLI_INPUT_DEVICE; default: the system's].",
+            help=setting_help(
+                "input_device",
+                "Input device: index or unique part of its name (voxcli devices).",
+                default="the system's",
+            ),
             rich_help_panel=RECORDING,
         ),
     ] = None,
@@ -54,7 +70,7 @@ def record(
         typer.Option(
             "--channels",
             metavar="N",
-            help="Keep N channels [default: mix down to mono].",
+            help=described("Keep N channels.", default="mix down to mono"),
             rich_help_panel=RECORDING,
         ),
     ] = None,
@@ -76,7 +92,9 @@ def record(
         typer.Option(
             "--overwrite",
             "-y",
-            help="Replace an existing -o file (only once a take is kept) [default: refuse].",
+            help=described(
+                "Replace an existing -o file (only once a take is kept).", default="refuse"
+            ),
             rich_help_panel=opt.OUTPUT,
         ),
     ] = False,

@@ -16,6 +16,19 @@ import typer
 from rich.markup import escape
 
 from voxcli.cli._console import err, notice, reported_errors
+from voxcli.cli._help import described
+
+EXAMPLES = (
+    ("voxcli serve", "Serve on http://127.0.0.1:8000 for this machine"),
+    (
+        "voxcli convert talk.wav --backend elevenlabs --base-url http://127.0.0.1:8000",
+        "Convert through it, as through ElevenLabs",
+    ),
+    (
+        'voxcli serve --host 0.0.0.0 --api-key "$(openssl rand -hex 16)"',
+        "Serve the network, to clients that send the key",
+    ),
+)
 
 
 def _log(line: str) -> None:
@@ -39,13 +52,19 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def serve(
     host: Annotated[
-        str, typer.Option(help="Address to listen on (0.0.0.0 or :: for every interface).")
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="Address to listen on (0.0.0.0 or :: for every interface)."
+        ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8000,
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=0, max=65535, help="Port; 0 picks a free one.")
+    ] = 8000,
     api_key: Annotated[
         str | None,
         typer.Option(
             "--api-key",
+            metavar="KEY",
             envvar="VOXCLI_SERVE_API_KEY",
             show_envvar=True,
             help="Require clients to send this key in xi-api-key.",
@@ -54,9 +73,12 @@ def serve(
     max_concurrent: Annotated[
         int | None,
         typer.Option(
+            metavar="N",
             min=0,
-            help="Conversions at once; more are answered 429, as the service does (default: "
-            "one per usable CPU core; 0: no limit).",
+            help=described(
+                "Conversions at once; more are answered 429, as the service does (0: no limit).",
+                default="one per usable CPU core",
+            ),
         ),
     ] = None,
     quiet: Annotated[

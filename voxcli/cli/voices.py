@@ -1,4 +1,9 @@
-"""`voxcli voices`: list, show, add and remove voices."""
+"""`voxcli voices`: list, show, add and remove voices.
+
+`--backend`, `--base-url`, `-q` and `--json` are taken both before a subcommand
+(``voxcli voices -q add ...``) and after it (``voxcli voices add ... --backend local``), where
+people put them; given in both places, the subcommand's own value wins.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,16 @@ from typing import Annotated, Any
 import typer
 
 from voxcli.cli import _options as opt
+from voxcli.cli._command import command, group
 from voxcli.cli._console import out, print_json, reported_errors
 
-app = typer.Typer(no_args_is_help=False, help="List voices, show one, or add your own.")
+app = group(
+    "List voices, show one, or add your own.",
+    ("voxcli voices --search british", "Voices whose name, description or labels match"),
+    ("voxcli voices show Rachel --json", "One voice's details, for a script"),
+    ("voxcli voices add narrator ref1.wav ref2.wav", "Make a voice from 10 s or more of speech"),
+    no_args_is_help=False,
+)
 
 
 def _matches(voice: Any, search: str | None, category: str | None) -> bool:
@@ -33,19 +45,29 @@ def voices(
         ),
     ] = None,
     category: Annotated[
-        str | None, typer.Option(help="Only this category (premade, cloned, generated, ...).")
+        str | None,
+        typer.Option(
+            help="Only this category (premade, cloned, generated, ...).", metavar="CATEGORY"
+        ),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_output: opt.Json = False,
     backend: opt.Backend = None,
     base_url: opt.BaseUrl = None,
     quiet: opt.Quiet = False,
 ) -> None:
     """List the voices you can convert into."""
-    ctx.obj = {"backend": backend, "base_url": base_url, "quiet": quiet}
     if ctx.invoked_subcommand is not None:
+        for name, value in (("--search", search), ("--category", category)):
+            if value is not None:
+                raise typer.BadParameter(
+                    f"filters the listing (voxcli voices {name} ...), not "
+                    f"'voices {ctx.invoked_subcommand}'",
+                    param_hint=name,
+                )
+        ctx.obj = {"backend": backend, "base_url": base_url, "quiet": quiet, "json": json_output}
         return
     with reported_errors():
-        with _open(ctx) as service:
+        with _open(ctx, backend, base_url, quiet) as service:
             listed = [v for v in service.voices() if _matches(v, search, category)]
         if json_output:
             print_json([v.to_json() for v in listed])
@@ -55,28 +77,44 @@ def voices(
         out.print(voices_table(listed))
 
 
-def _open(ctx: typer.Context) -> Any:
+def _given(ctx: typer.Context, key: str, value: Any) -> Any:
+    """A subcommand's own value, else what was given before the subcommand."""
+    return value if value not in (None, False) else (ctx.obj or {}).get(key, value)
+
+
+def _open(ctx: typer.Context, backend: str | None, base_url: str | None, quiet: bool) -> Any:
     from voxcli.cli._backend import open_backend
     from voxcli.cli._console import RichReporter
 
-    flags = dict(ctx.obj or {})
-    quiet = bool(flags.pop("quiet", False))
-    return open_backend(flags, reporter=RichReporter(quiet=quiet))[0]
+    flags = {
+        "backend": _given(ctx, "backend", backend),
+        "base_url": _given(ctx, "base_url", base_url),
+    }
+    reporter = RichReporter(quiet=bool(_given(ctx, "quiet", quiet)))
+    return open_backend(flags, reporter=reporter)[0]
 
 
-@app.command("show")
+@command(
+    app,
+    "show",
+    ("voxcli voices show Rachel", "A voice's details: labels, settings, preview URL"),
+    ("voxcli voices show sally --backend local --json", "A local voice's profile, as JSON"),
+)
 def show(
     ctx: typer.Context,
-    voice: Annotated[str, typer.Argument(help="Voice name or id.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    voice: opt.VoiceArg,
+    json_output: opt.Json = False,
+    backend: opt.Backend = None,
+    base_url: opt.BaseUrl = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Show one voice's details."""
     with reported_errors():
         from voxcli.voices import resolve_voice
 
-        with _open(ctx) as service:
+        with _open(ctx, backend, base_url, quiet) as service:
             found = resolve_voice(service, voice, details=True)
-        if json_output:
+        if _given(ctx, "json", json_output):
             print_json(found.to_json())
             return
         from voxcli.cli._render import voice_details
@@ -84,16 +122,36 @@ def show(
         out.print(voice_details(found))
 
 
-@app.command("add")
+@command(
+    app,
+    "add",
+    ("voxcli voices add narrator ref1.wav ref2.wav", "Clone a voice (ElevenLabs) from samples"),
+    (
+        "voxcli voices add narrator ref.wav --backend local",
+        "Build a local voice profile (30-60 s of speech is best)",
+    ),
+)
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Name of the new voice.")],
-    samples: Annotated[
-        list[Path], typer.Argument(help="Recordings of the voice (10 s or more in all).")
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Name of the new voice.", show_default=False)
     ],
-    description: Annotated[str, typer.Option(help="A description to store with it.")] = "",
+    samples: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="SAMPLE...",
+            help="Recordings of the voice (10 s or more in all).",
+            show_default=False,
+        ),
+    ],
+    description: Annotated[
+        str, typer.Option(metavar="TEXT", help="A description to store with it.")
+    ] = "",
     remove_background_noise: opt.RemoveNoise = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_output: opt.Json = False,
+    backend: opt.Backend = None,
+    base_url: opt.BaseUrl = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Create a voice from recordings: instant voice cloning, or a local voice profile."""
     with reported_errors():
@@ -102,29 +160,41 @@ def add(
         for sample in samples:
             if not sample.is_file():
                 raise InputError(f"sample {sample} not found", hint="check the path")
-        with _open(ctx) as service:
+        with _open(ctx, backend, base_url, quiet) as service:
             created = service.add_voice(
                 name,
                 samples,
                 description=description,
                 remove_background_noise=remove_background_noise,
             )
-        if json_output:
+        if _given(ctx, "json", json_output):
             print_json(created.to_json())
         else:
             out.print(created.voice_id)
 
 
-@app.command("remove")
+@command(
+    app,
+    "remove",
+    ("voxcli voices remove narrator", "Delete a voice you added"),
+    ("voxcli voices remove narrator --backend local", "Delete a local voice profile"),
+)
 def remove(
     ctx: typer.Context,
-    voice: Annotated[str, typer.Argument(help="Voice name or id.")],
+    voice: opt.VoiceArg,
+    json_output: opt.Json = False,
+    backend: opt.Backend = None,
+    base_url: opt.BaseUrl = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Delete a voice you added."""
     with reported_errors():
         from voxcli.voices import resolve_voice
 
-        with _open(ctx) as service:
+        with _open(ctx, backend, base_url, quiet) as service:
             found = resolve_voice(service, voice)
             service.remove_voice(found.voice_id)
-        out.print(found.voice_id)
+        if _given(ctx, "json", json_output):
+            print_json({"voice_id": found.voice_id, "name": found.name, "removed": True})
+        else:
+            out.print(found.voice_id)
