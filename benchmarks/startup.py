@@ -1,8 +1,13 @@
-"""Start-up cost of `voxcli --help` against a bare Typer app with the same commands.
+"""Start-up cost of `voxcli --help` against a bare Typer app with the same commands, and of
+completing a word (what a shell runs at each Tab) against `voxcli --help`.
 
-Prints the median wall time of each, measured alternately in one run, and their ratio (goal:
-at most 1.25, i.e. voxcli adds at most a quarter on top of Typer itself: heavy libraries such as
-numpy, soundfile, sounddevice and httpx stay out of the start-up path).
+Prints the median wall time of each, measured alternately in one run, and two ratios:
+
+- voxcli --help / bare Typer --help, goal at most 1.25 (voxcli adds at most a quarter on top
+  of Typer itself: heavy libraries such as numpy, soundfile, sounddevice and httpx stay out of
+  the start-up path);
+- completing `--voice` / voxcli --help, goal at most 1.25 (completion reads voices from disk:
+  the local voices' files and the cached ElevenLabs list, never the engine or the network).
 
     python benchmarks/startup.py [--runs 30]
 """
@@ -10,6 +15,7 @@ numpy, soundfile, sounddevice and httpx stay out of the start-up path).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -50,9 +56,23 @@ def bare_app_source(root: typer.Typer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed(argv: list[str]) -> float:
+#: Bash's completion variables for ``voxcli convert talk.wav --voice <Tab>``.
+COMPLETING_VOICE = {
+    "_VOXCLI_COMPLETE": "complete_bash",
+    "COMP_WORDS": "voxcli convert talk.wav --voice ",
+    "COMP_CWORD": "4",
+}
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        argv,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=None if env is None else {**os.environ, **env},
+    )
     return time.perf_counter() - start
 
 
@@ -66,21 +86,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare.py"
         bare.write_text(bare_app_source(app))
-        commands = {
-            "voxcli --help": [voxcli, "--help"],
-            "bare typer --help": [sys.executable, str(bare), "--help"],
+        commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
+            "voxcli --help": ([voxcli, "--help"], None),
+            "bare typer --help": ([sys.executable, str(bare), "--help"], None),
+            "completing --voice": ([voxcli], COMPLETING_VOICE),
         }
-        for argv in commands.values():  # warm the OS file cache and .pyc files
-            timed(argv)
+        for argv, env in commands.values():  # warm the OS file cache and .pyc files
+            timed(argv, env)
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
-            for name, argv in commands.items():
-                samples[name].append(timed(argv))
+            for name, (argv, env) in commands.items():
+                samples[name].append(timed(argv, env))
     medians = {name: statistics.median(values) for name, values in samples.items()}
     for name, value in medians.items():
         print(f"{name:20s} median {value * 1000:7.1f} ms over {args.runs} runs")
     ratio = medians["voxcli --help"] / medians["bare typer --help"]
     print(f"ratio voxcli / bare  {ratio:.2f}  (goal <= 1.25)")
+    ratio = medians["completing --voice"] / medians["voxcli --help"]
+    print(f"ratio completing / voxcli --help  {ratio:.2f}  (goal <= 1.25)")
 
 
 if __name__ == "__main__":

@@ -75,14 +75,18 @@ class VoiceCache:
             digest = hashlib.sha256(f"{base_url}\0{api_key or ''}".encode()).hexdigest()
             self.path = cache_dir / f"voices-{digest[:16]}.json"
 
-    def load(self) -> list[Voice] | None:
-        """The cached voices, or `None` when missing, older than `TTL_SECONDS`, or damaged."""
+    def load(self, max_age: float | None = TTL_SECONDS) -> list[Voice] | None:
+        """The cached voices, or `None` when missing, older than `max_age` seconds, or damaged.
+
+        `max_age=None` takes the list however old it is (shell completion, which never asks
+        the service).
+        """
         if self.path is None:
             return None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             age = time.time() - float(data["fetched_at"])
-            if not 0 <= age <= TTL_SECONDS:
+            if max_age is not None and not 0 <= age <= max_age:
                 return None
             return [Voice(**item) for item in data["voices"]]
         except (OSError, ValueError, KeyError, TypeError):

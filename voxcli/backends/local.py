@@ -93,6 +93,10 @@ class LocalBackend(Backend):
         found += [self._voice(vid, "user") for vid in sorted(self._user_files())]
         return found
 
+    def voice_ids(self) -> list[str]:
+        """Every voice id, built-in first, without loading a profile (for shell completion)."""
+        return sorted(_builtin_files()) + sorted(self._user_files())
+
     def _voice(self, voice_id: str, category: str) -> Voice:
         try:
             profile = self._profile(voice_id)

@@ -5,9 +5,13 @@
     @command(app, "show", ("voxcli voices show Rachel", "One voice's details"))
     def show(...) -> None: ...
 
-The conventions, for every parameter (Typer's own ``--help`` included): readable metavars. A
-flag shows none (Typer shows ``<bool>``); an argument is shown by its metavar alone (``FILE``,
-not ``{input}`` in the usage line and ``<str>`` beside it).
+The conventions, for every parameter (Typer's own ``--help`` included):
+
+- readable metavars: a flag shows none (Typer shows ``<bool>``); an argument is shown by its
+  metavar alone (``FILE``, not ``{input}`` in the usage line and ``<str>`` beside it);
+- shell completion parses the words as typed: Typer converts each value through pydantic,
+  whose import alone takes longer than the rest of voxcli's start-up, and completing needs
+  none of it (a `voxcli.cli._complete` function reads the raw values it needs).
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Option(TyperOption):
-    """An option whose flags show no metavar."""
+    """An option whose flags show no metavar, taken as typed while completing."""
+
+    def process_value(self, ctx: typer.Context, value: Any) -> Any:
+        return value if ctx.resilient_parsing else super().process_value(ctx, value)
 
     def display_type_rich(self, ctx: typer.Context) -> str | None:
         if self.is_flag and self.metavar is None:
@@ -33,7 +40,11 @@ class _Option(TyperOption):
 
 
 class _Argument(TyperArgument):
-    """An argument shown by its metavar alone, in the usage line and in the help."""
+    """An argument shown by its metavar alone (usage line and help), taken as typed while
+    completing."""
+
+    def process_value(self, ctx: typer.Context, value: Any) -> Any:
+        return value if ctx.resilient_parsing else super().process_value(ctx, value)
 
     def display_type_rich(self, ctx: typer.Context) -> str | None:
         return None
@@ -49,7 +60,7 @@ def _adopt(params: list[Any]) -> None:
     """Make Typer's parameters voxcli's (idempotent).
 
     NOTE: Typer builds its parameter objects itself and has no hook for their class. The
-    subclasses add no state, only the display above, so each object's class is switched.
+    subclasses add no state, only the behaviour above, so each object's class is switched.
     """
     for param in params:
         if type(param) is TyperOption:

@@ -1,8 +1,8 @@
 """Option declarations shared by the commands (`convert` today; `batch` and `record` reuse them).
 
 Each is an ``Annotated`` type: declare a parameter as ``voice: opt.Voice = None``. They carry
-voxcli's help conventions (`voxcli.cli._help`): readable metavars, and ``[env var: ...]`` and
-``[default: ...]`` notes.
+voxcli's help conventions (`voxcli.cli._help`): readable metavars, ``[env var: ...]`` and
+``[default: ...]`` notes, and shell completion of their values (`voxcli.cli._complete`).
 
 Environment variables are read in one place, `voxcli.config.load` (flag > environment > file >
 default), not by Typer, so a bad value is reported with the right origin and exit status; that
@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from voxcli.backends.base import SPEED_RANGE
+from voxcli.cli import _complete
 from voxcli.cli._help import described, setting_help
 
 CONVERSION = "Conversion"
@@ -65,6 +66,7 @@ Voice = Annotated[
         help=setting_help(
             "voice", "Voice name or id (see `voxcli voices`).", default="sally on the local engine"
         ),
+        autocompletion=_complete.voices,
         rich_help_panel=CONVERSION,
     ),
 ]
@@ -75,6 +77,7 @@ Model = Annotated[
         "-m",
         metavar="MODEL",
         help=setting_help("model", "Model id (see `voxcli models`)."),
+        autocompletion=_complete.models,
         rich_help_panel=CONVERSION,
     ),
 ]
@@ -88,6 +91,7 @@ OutputFormatOpt = Annotated[
             "API output format, e.g. mp3_44100_128, pcm_24000, wav_44100, opus_48000_128.",
             default="from -o's extension, else mp3_44100_128",
         ),
+        autocompletion=_complete.output_formats,
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -209,6 +213,7 @@ Backend = Annotated[
             "The ElevenLabs service or the offline local engine.",
             default="elevenlabs with an API key, else local",
         ),
+        autocompletion=_complete.backends,
         rich_help_panel=SERVICE,
     ),
 ]
@@ -316,6 +321,7 @@ VoiceArg = Annotated[
     typer.Argument(
         metavar="VOICE",
         help="Voice name or id (see `voxcli voices`).",
+        autocompletion=_complete.voices,
         show_default=False,
     ),
 ]
@@ -324,6 +330,7 @@ SettingArg = Annotated[
     typer.Argument(
         metavar="KEY",
         help="Setting name (see `voxcli config show`).",
+        autocompletion=_complete.settings,
         show_default=False,
     ),
 ]
