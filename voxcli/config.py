@@ -10,7 +10,6 @@ Directories are never created when reading; they are created (mode 0700) when wr
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,6 +214,8 @@ def parse_value(key: str, value: object, *, origin: str | None = None) -> Any:
 
 def read_raw(path: Path) -> dict[str, Any]:
     """The config file's table as written, unvalidated (so `config set/unset` can repair it)."""
+    import tomllib  # here, not at the top: `--help` reads no file
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)

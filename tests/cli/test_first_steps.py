@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.support.long_speech import long_speech
-from voxcli.backends.base import SPEED_RANGE
+from voxcli.backends.limits import SPEED_RANGE
 from voxcli.cli import app
 from voxcli.errors import ExitStatus
 from voxcli.server import ApiServer

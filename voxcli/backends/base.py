@@ -20,12 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
 
+from voxcli.backends.limits import SEED_MAX, SPEED_RANGE
 from voxcli.errors import InputError
 
 DEFAULT_MODEL = "eleven_multilingual_sts_v2"
-#: `voice_settings.speed`: the range ElevenLabs documents (reference §4; the schema sets none).
-SPEED_RANGE = (0.7, 1.2)
-SEED_MAX = 4_294_967_295
 MAX_UPLOAD_SECONDS = 300.0
 #: "must be less than 50mb" (reference §7); whether MB means 10**6 or 2**20 is not documented,
 #: so voxcli takes the smaller reading.

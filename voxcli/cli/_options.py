@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from voxcli.backends.base import SPEED_RANGE
+from voxcli.backends.limits import SEED_MAX, SPEED_RANGE
 from voxcli.cli import _complete
 from voxcli.cli._help import described, setting_help
 
@@ -99,7 +99,7 @@ Seed = Annotated[
     int | None,
     typer.Option(
         metavar=N,
-        help="Seed for (best-effort) repeatable results, 0 to 4294967295.",
+        help=f"Seed for (best-effort) repeatable results, 0 to {SEED_MAX}.",
         rich_help_panel=CONVERSION,
     ),
 ]
