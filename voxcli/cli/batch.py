@@ -230,9 +230,9 @@ def run(
 ) -> None:
     """Convert many files: folders, globs and lists, mirrored under OUT_DIR.
 
-    A rerun skips what is done, a killed run resumes without paying twice, --shard splits the
-    work across CI machines, and the exit status says whether every file made it (0), some
-    failed (9, each listed), or the quota ran out (7). Merge shards with: voxcli batch report.
+    A rerun skips what is done; a killed run resumes without paying twice.
+    --shard splits the files across CI machines; voxcli batch report merges their manifests.
+    Exit 0: every file done or skipped; 9: some failed (each listed); 7: quota or budget.
     """
     from voxcli.cli._batch_run import BatchArgs, run_batch
 
