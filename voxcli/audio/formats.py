@@ -1,31 +1,36 @@
-"""Output formats: the API's `codec_rate[_bitrate]` names and how voxcli writes each one.
+"""Output formats: the API's `codec_rate[_bitrate]` names, and what voxcli writes for each name.
 
 The ElevenLabs API names output formats like `mp3_44100_128`, `pcm_24000`, `wav_16000` or
 `ulaw_8000` (reference §3.1). This module parses those names, knows which the whole-file and the
-streaming endpoints accept, and decides what to request for an output path:
+streaming endpoints accept, and decides what to request for an output path. The output's
+extension says what is written, container and codec (`WRITTEN`):
 
-=============  ======================  ==========================================================
-extension      requested by default    written as
-=============  ======================  ==========================================================
-``.mp3``       ``mp3_44100_128``       received bytes
-``.wav``       ``pcm_44100``           a WAV header + the PCM (``wav_*`` requests are kept as-is)
-``.flac``      ``pcm_44100``           FLAC, encoded locally from the PCM
-``.ogg/.opus`` ``opus_48000_128``      received bytes (an Ogg Opus stream)
-``.pcm/.raw``  ``pcm_44100``           received bytes (headerless 16-bit little-endian mono)
-``.ulaw``      ``ulaw_8000``           received bytes (headerless G.711 mu-law)
-``.alaw``      ``alaw_8000``           received bytes (headerless G.711 A-law)
-other / none   ``mp3_44100_128``       received bytes
-=============  ======================  ==========================================================
+=====================  ======================  ==================================================
+extension              requested by default    written as
+=====================  ======================  ==================================================
+``.mp3``               ``mp3_44100_128``       received bytes
+``.wav``               ``pcm_44100``           a WAV header + the PCM (``wav_*`` kept as received)
+``.flac``, ``.aiff``   ``pcm_44100``           FLAC / AIFF, encoded locally from the PCM
+``.ogg/.opus``         ``opus_48000_128``      received bytes (an Ogg Opus stream)
+``.pcm/.raw``          ``pcm_44100``           received bytes (headerless 16-bit little-endian mono)
+``.ulaw``, ``.alaw``   ``ulaw_8000`` ...       received bytes (headerless G.711)
+``.m4a .mp4 .m4v``     ``pcm_44100``           AAC (128 kbps) in MP4, encoded locally from the PCM
+``.mov``, ``.aac``     ``pcm_44100``           AAC in QuickTime / in ADTS
+``.mkv .mka .webm``    ``pcm_48000``           Opus (128 kbps) in Matroska / WebM
+no extension           ``mp3_44100_128``       received bytes
+=====================  ======================  ==================================================
 
-When `-f` and `-o`'s extension disagree (e.g. ``-f mp3_44100_128 -o out.wav``) voxcli refuses
-instead of guessing. Pure module: no audio libraries.
+Any other extension is refused before anything is uploaded (`plan_output`), so a file's name
+never lies about its content. When `-f` and the extension disagree (``-f mp3_44100_128 -o
+out.wav``) voxcli refuses instead of guessing. The video containers (`VIDEO_EXTENSIONS`) also
+carry the input's video: see `voxcli.audio.media_sink`. Pure module: no audio libraries.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from voxcli.errors import InputError
 
@@ -156,6 +161,62 @@ def parse_format(name: str) -> OutputFormat:
     return OutputFormat(match.group(0), codec, int(match["rate"]), bitrate)
 
 
+#: Extensions voxcli reads (lowercase, with the dot): what `batch` picks up in a folder by
+#: default. libsndfile reads the first line; PyAV (FFmpeg) reads the rest, and anything else
+#: FFmpeg can demux when named explicitly.
+INPUT_EXTENSIONS: frozenset[str] = frozenset(
+    {".wav", ".wave", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc"}
+    | {".m4a", ".m4b", ".aac", ".caf", ".amr", ".wma", ".mka", ".weba"}
+    | {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".3gp", ".wmv", ".flv"}
+)
+
+#: Containers that keep a video: converting one without `-o` or `-f` gives the same container
+#: back, the video copied packet for packet around the converted voice.
+VIDEO_EXTENSIONS: frozenset[str] = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm"})
+
+
+@dataclass(frozen=True)
+class MediaContainer:
+    """How voxcli encodes an output container of its own (through PyAV): muxer and codec."""
+
+    muxer: str
+    """FFmpeg's muxer name."""
+    encoder: str
+    """FFmpeg's audio encoder."""
+    label: str
+    """What users are told is written, e.g. ``AAC in MP4``."""
+    bitrate: int = 128_000
+
+
+_AAC, _OPUS = "aac", "libopus"
+
+#: The containers voxcli encodes with PyAV, by output container (the extension without the dot).
+MEDIA_CONTAINERS: dict[str, MediaContainer] = {
+    "m4a": MediaContainer("ipod", _AAC, "AAC in MP4"),
+    "mp4": MediaContainer("mp4", _AAC, "AAC in MP4"),
+    "m4v": MediaContainer("mp4", _AAC, "AAC in MP4"),
+    "mov": MediaContainer("mov", _AAC, "AAC in QuickTime"),
+    "aac": MediaContainer("adts", _AAC, "AAC (ADTS)"),
+    "mkv": MediaContainer("matroska", _OPUS, "Opus in Matroska"),
+    "mka": MediaContainer("matroska", _OPUS, "Opus in Matroska"),
+    "webm": MediaContainer("webm", _OPUS, "Opus in WebM"),
+}
+
+
+@dataclass(frozen=True)
+class Remux:
+    """A video whose other streams are copied, packet for packet, around the converted audio."""
+
+    source: Path
+    """The input file (seekable: stdin has been spooled)."""
+    audio_index: int
+    """The container's index of the audio stream the converted voice replaces."""
+    start_seconds: float
+    """When the replaced audio starts on the container's clock."""
+    duration_seconds: float
+    """How long the replaced audio lasts: the converted audio is made exactly as long."""
+
+
 @dataclass(frozen=True)
 class OutputPlan:
     """What to request from the service and how to write it to the output."""
@@ -163,43 +224,65 @@ class OutputPlan:
     request: OutputFormat
     """The format asked of the service."""
     container: str
-    """How the output is written: ``asis`` (bytes as received), ``wav`` or ``flac``."""
+    """How the output is written: ``asis`` (bytes as received), ``wav``, ``flac`` or ``aiff``
+    (libsndfile), or a key of `MEDIA_CONTAINERS` (PyAV)."""
     pinned: bool
     """True when the user chose the format with `-f`; False when voxcli derived it, in which
     case a tier refusal may fall back to a format the account allows."""
+    remux: Remux | None = None
+    """Set when the output keeps the input's video (see `voxcli.audio.media_sink`)."""
 
+
+_FROM_PCM = ("pcm", "wav")
 
 _BY_EXTENSION: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # extension: (default request, container, codecs accepted from -f)
     ".mp3": ("mp3_44100_128", "asis", ("mp3",)),
-    ".wav": ("pcm_44100", "wav", ("pcm", "wav")),
-    ".flac": ("pcm_44100", "flac", ("pcm", "wav")),
+    ".wav": ("pcm_44100", "wav", _FROM_PCM),
+    ".flac": ("pcm_44100", "flac", _FROM_PCM),
+    ".aiff": ("pcm_44100", "aiff", _FROM_PCM),
+    ".aif": ("pcm_44100", "aiff", _FROM_PCM),
     ".ogg": ("opus_48000_128", "asis", ("opus",)),
     ".opus": ("opus_48000_128", "asis", ("opus",)),
     ".pcm": ("pcm_44100", "asis", ("pcm",)),
     ".raw": ("pcm_44100", "asis", ("pcm",)),
     ".ulaw": ("ulaw_8000", "asis", ("ulaw",)),
     ".alaw": ("alaw_8000", "asis", ("alaw",)),
+    # Opus needs 48 kHz; AAC takes every rate the API offers.
+    **{
+        f".{name}": ("pcm_48000" if spec.encoder == _OPUS else "pcm_44100", name, _FROM_PCM)
+        for name, spec in MEDIA_CONTAINERS.items()
+    },  # fmt: skip
 }
+
+#: Every output extension voxcli writes, as named in messages.
+OUTPUT_EXTENSIONS: tuple[str, ...] = tuple(_BY_EXTENSION)
 
 
 def plan_output(output: str | None, requested: str | None) -> OutputPlan:
     """Decide the requested format and the container from `-f` and `-o`.
 
     `output` is the output path (``None`` or ``"-"`` for stdout or no file); `requested` is the
-    value of `-f`, if given.
+    value of `-f`, if given. An extension voxcli cannot write as what it says is refused
+    (`InputError`): nothing has been uploaded yet.
     """
     chosen = parse_format(requested) if requested else None
     suffix = PurePath(output).suffix.lower() if output and output != "-" else ""
-    if suffix not in _BY_EXTENSION:
+    if not suffix:
         return OutputPlan(chosen or parse_format(DEFAULT_FORMAT), "asis", chosen is not None)
+    if suffix not in _BY_EXTENSION:
+        raise InputError(
+            f"voxcli cannot write {suffix} files",
+            hint=f"name the output with one of {', '.join(OUTPUT_EXTENSIONS)}",
+        )
     default, container, accepted = _BY_EXTENSION[suffix]
     if chosen is None:
         return OutputPlan(parse_format(default), container, False)
     if chosen.codec not in accepted:
+        what = " and ".join(f"{codec}_*" for codec in accepted)
         raise InputError(
             f"output format {chosen.name} cannot be written as a {suffix} file",
-            hint=f"drop -f to let {suffix} choose, or name the output "
+            hint=f"drop -f to let {suffix} choose (it takes {what}), or name the output "
             f"{PurePath(output or 'out').stem}{chosen.extension}",
         )
     # A wav_* body already has its header: write it as received.
@@ -210,9 +293,23 @@ def plan_output(output: str | None, requested: str | None) -> OutputPlan:
 
 def output_extension(plan: OutputPlan) -> str:
     """The extension for a default output name (`<stem>.<voice><ext>`)."""
-    if plan.container in ("wav", "flac"):
+    if plan.container != "asis":
         return "." + plan.container
     return plan.request.extension
+
+
+def default_output_suffix(input_name: str, output_format: str | None) -> str:
+    """The extension of the output voxcli names itself for `input_name` (no `-o` given).
+
+    The one rule `convert` and `batch` share: a video container (`VIDEO_EXTENSIONS`) stays
+    that container, with its video, unless an output format was chosen (`-f` or the configured
+    one); everything else, and stdin (``-``), gets the chosen format's extension, by default
+    ``.mp3``.
+    """
+    suffix = PurePath(input_name).suffix.lower() if input_name != "-" else ""
+    if output_format is None and suffix in VIDEO_EXTENSIONS:
+        return suffix
+    return output_extension(plan_output(None, output_format))
 
 
 def tier_fallback(name: str, *, streaming: bool = False) -> str:

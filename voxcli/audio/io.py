@@ -2,11 +2,12 @@
 
 Conventions: samples are mono `float32` arrays in [-1, 1] shaped ``(frames,)``; voice conversion
 produces one voice, so voxcli downmixes on the way in. Sample rates are `int` Hz. Files are read
-with soundfile (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF, ...); the API's headerless
-bodies (`pcm_*`, `ulaw_8000`, `alaw_8000`) are decoded here with numpy.
+with soundfile (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF, ...), and anything libsndfile
+does not read (M4A/AAC, WebM, the audio of videos, ...) through `voxcli.audio.media` (PyAV);
+the API's headerless bodies (`pcm_*`, `ulaw_8000`, `alaw_8000`) are decoded here with numpy.
 
 Library exceptions (`soundfile.LibsndfileError`, `RuntimeError` from libsndfile) become
-`InputError` here, once.
+`InputError` here, once; PyAV's do in `voxcli.audio.media`.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from voxcli.errors import InputError
 Samples = NDArray[np.float32]
 
 _HINT_DECODE = (
-    "give a WAV, FLAC, MP3, Ogg or AIFF file (convert others first, e.g. ffmpeg -i in.m4a in.wav)"
+    "give an audio or video file with sound (WAV, FLAC, MP3, Ogg, M4A/AAC, WebM, MP4, MOV, MKV)"
 )
+#: libsndfile's errors for a file it cannot open (PyAV may still read it).
+_SF_ERRORS = (sf.LibsndfileError, RuntimeError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,21 @@ class AudioInfo:
 
 
 def probe(path: Path) -> AudioInfo:
-    """Open `path` and return its length, rate and format; fail with `InputError` if unusable."""
+    """Open `path` and return its length, rate and format; fail with `InputError` if unusable.
+
+    Files libsndfile does not read are probed with PyAV (`voxcli.audio.media.probe_info`): the
+    first audio track, its length as the container declares it.
+    """
+    info = soundfile_info(path)
+    if info is None:
+        from voxcli.audio import media
+
+        return media.probe_info(path)
+    return info
+
+
+def soundfile_info(path: Path) -> AudioInfo | None:
+    """`probe` through libsndfile only: None when libsndfile does not read `path`."""
     try:
         with sf.SoundFile(str(path)) as f:
             frames = f.frames
@@ -55,19 +72,32 @@ def probe(path: Path) -> AudioInfo:
             if frames <= 0 or frames >= 2**62:
                 frames = sum(len(block) for block in f.blocks(65536, dtype="float32"))
             info = AudioInfo(frames, f.samplerate, f.channels, f.format)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise InputError(
-            f"cannot decode {path}: not a supported audio file", hint=_HINT_DECODE
-        ) from exc
+    except _SF_ERRORS:
+        return None
     if info.frames == 0:
         raise InputError(f"{path} holds no audio (0 samples)", hint="choose a non-empty file")
     return info
 
 
-def read(path: Path, start: int = 0, stop: int | None = None) -> tuple[Samples, int]:
-    """Read frames ``[start, stop)`` of `path` as mono float32; return ``(samples, rate)``."""
+def _soundfile(path: Path) -> sf.SoundFile | None:
+    """`path` opened by libsndfile, or None when libsndfile does not read it."""
     try:
-        with sf.SoundFile(str(path)) as f:
+        return sf.SoundFile(str(path))
+    except _SF_ERRORS:
+        return None
+
+
+def read(path: Path, start: int = 0, stop: int | None = None) -> tuple[Samples, int]:
+    """Read frames ``[start, stop)`` of `path` as mono float32; return ``(samples, rate)``.
+
+    Media files (PyAV) are decoded from their start: fine for whole files, slow for a late
+    `start` (long inputs are read from `voxcli.audio.media.decoded`'s spool instead).
+    """
+    f = _soundfile(path)
+    if f is None:
+        return _read_media(path, start, stop)
+    try:
+        with f:
             if start:
                 f.seek(start)
             count = -1 if stop is None else max(0, stop - start)
@@ -77,14 +107,52 @@ def read(path: Path, start: int = 0, stop: int | None = None) -> tuple[Samples, 
         raise InputError(f"cannot decode {path}", hint=_HINT_DECODE) from exc
 
 
+def _read_media(path: Path, start: int, stop: int | None) -> tuple[Samples, int]:
+    from voxcli.audio import media
+
+    info = media.probe_info(path)
+    parts, pos = [], 0
+    for block in media.blocks(path):
+        end = pos + len(block)
+        if end > start and (stop is None or pos < stop):
+            parts.append(block[max(0, start - pos) : None if stop is None else stop - pos])
+        pos = end
+        if stop is not None and pos >= stop:
+            break
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return samples, info.sample_rate
+
+
 def blocks(path: Path, block_frames: int) -> Iterator[Samples]:
     """Yield `path` as consecutive mono float32 blocks of `block_frames` (the last may be short)."""
+    f = _soundfile(path)
+    if f is None:
+        from voxcli.audio import media
+
+        yield from rechunk(media.blocks(path), block_frames)
+        return
     try:
-        with sf.SoundFile(str(path)) as f:
+        with f:
             for block in f.blocks(block_frames, dtype="float32", always_2d=True):
                 yield downmix(block)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise InputError(f"cannot decode {path}", hint=_HINT_DECODE) from exc
+
+
+def rechunk(pieces: Iterable[Samples], block_frames: int) -> Iterator[Samples]:
+    """`pieces` of any length as blocks of exactly `block_frames` (the last may be short)."""
+    buffer: list[Samples] = []
+    held = 0
+    for piece in pieces:
+        buffer.append(piece)
+        held += len(piece)
+        if held >= block_frames:
+            joined = np.concatenate(buffer)
+            cut = held - held % block_frames
+            yield from np.split(joined[:cut], cut // block_frames)
+            buffer, held = [joined[cut:]], held - cut
+    if held:
+        yield np.concatenate(buffer)
 
 
 def downmix(data: NDArray[np.float32]) -> Samples:
@@ -208,8 +276,10 @@ def decode(data: bytes, fmt: OutputFormat | None = None) -> tuple[Samples, int]:
         raise InputError("the audio body is empty")
     try:
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise InputError("cannot decode the audio body", hint=_HINT_DECODE) from exc
+    except _SF_ERRORS:
+        from voxcli.audio import media
+
+        return media.decode_bytes(data)
     return downmix(samples), int(rate)
 
 
@@ -232,7 +302,7 @@ def write_samples(target: str | BinaryIO, samples: Samples, rate: int, fmt: Outp
 def open_writer(
     target: str | BinaryIO, rate: int, container: str, bitrate_kbps: int | None = None
 ) -> sf.SoundFile:
-    """Open an incremental soundfile writer for ``wav``, ``flac``, ``mp3`` or ``opus``.
+    """Open an incremental soundfile writer for ``wav``, ``flac``, ``aiff``, ``mp3`` or ``opus``.
 
     `target` must be seekable (a path or a regular file): libsndfile rewrites headers on close.
     """
@@ -242,6 +312,8 @@ def open_writer(
         return sf.SoundFile(target, "w", rate, 1, subtype="PCM_16", format="WAV")
     if container == "flac":
         return sf.SoundFile(target, "w", rate, 1, subtype="PCM_16", format="FLAC")
+    if container == "aiff":
+        return sf.SoundFile(target, "w", rate, 1, subtype="PCM_16", format="AIFF")
     if container == "mp3":
         level = _mp3_level(bitrate_kbps or 128)
         return sf.SoundFile(

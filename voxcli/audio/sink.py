@@ -11,7 +11,8 @@ asis + ulaw/alaw    headerless G.711                           the request's rat
 asis + ``mp3_*``    MP3 at the request's bitrate               the request's rate
 asis + ``opus_*``   Ogg Opus                                   48000
 asis + ``wav_*``    16-bit WAV                                 the request's rate
-wav / flac          16-bit WAV / FLAC                          the request's rate
+wav / flac / aiff   16-bit WAV / FLAC / AIFF                   the request's rate
+m4a, mp4, mkv, ...  AAC or Opus (`voxcli.audio.media_sink`)    the request's rate
 ==================  =========================================  ====================
 
 Samples must already be at `Sink.sample_rate`. 16-bit outputs are quantised with
@@ -27,7 +28,7 @@ import numpy as np
 import soundfile as sf
 
 from voxcli.audio import io
-from voxcli.audio.formats import OutputPlan
+from voxcli.audio.formats import MEDIA_CONTAINERS, OutputPlan
 
 
 class Sink(Protocol):
@@ -66,7 +67,7 @@ class _FileSink:
     def __init__(self, target: BinaryIO, sample_rate: int, container: str, bitrate: int | None):
         self.sample_rate = 48000 if container == "opus" else sample_rate
         self._target = target
-        self._pcm16 = container in ("wav", "flac")
+        self._pcm16 = container in ("wav", "flac", "aiff")
         self._writer: sf.SoundFile = io.open_writer(target, self.sample_rate, container, bitrate)
 
     def write(self, samples: io.Samples) -> None:
@@ -85,11 +86,19 @@ class _FileSink:
         self._target.flush()
 
 
-def open_sink(target: BinaryIO, plan: OutputPlan) -> Sink:
-    """Open a sink that writes `plan`'s output format into `target` (a seekable binary file)."""
+def open_sink(target: BinaryIO, plan: OutputPlan, rate: int | None = None) -> Sink:
+    """Open a sink that writes `plan`'s output format into `target` (a seekable binary file).
+
+    `rate` is the rate samples arrive at when it is not the plan's (a tier fallback's PCM);
+    only containers voxcli encodes itself (WAV, FLAC, AIFF, AAC, Opus) take it.
+    """
     fmt = plan.request
-    if plan.container in ("wav", "flac"):
-        return _FileSink(target, fmt.sample_rate, plan.container, None)
+    if plan.container in MEDIA_CONTAINERS:
+        from voxcli.audio.media_sink import MediaSink
+
+        return MediaSink(target, plan.container, rate or fmt.sample_rate, plan.remux)
+    if plan.container in ("wav", "flac", "aiff"):
+        return _FileSink(target, rate or fmt.sample_rate, plan.container, None)
     if fmt.codec in ("pcm", "ulaw", "alaw"):
         return _RawSink(target, fmt.sample_rate, fmt.codec)
     return _FileSink(target, fmt.sample_rate, fmt.codec, fmt.bitrate_kbps)

@@ -1,7 +1,12 @@
 """Opening the input: a path, or `-` for standard input spooled to a temporary file.
 
 Spooling stdin first lets every later step seek (probing the length, planning sections, reading
-one section at a time) exactly as with a file. The spool is deleted when the block ends.
+one section at a time) exactly as with a file, and lets FFmpeg read containers that keep their
+index at the end (an MP4 written without "faststart"). The spool is deleted when the block ends.
+
+`open_audio` then makes any input readable by sample index: a file libsndfile reads is used as
+it is; anything else (M4A, WebM, a video, ...) has its audio track decoded once into a
+temporary FLAC file (`voxcli.audio.media.decoded`).
 """
 
 from __future__ import annotations
@@ -13,9 +18,53 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voxcli.errors import InputError
+
+if TYPE_CHECKING:
+    from voxcli.audio.io import AudioInfo
+    from voxcli.audio.media import Decoded
+    from voxcli.progress import Reporter
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An input ready to be read by sample index with `voxcli.audio.io`."""
+
+    path: Path
+    """What to read: the input itself, or its decoded audio track."""
+    info: AudioInfo
+    original: Path
+    """The input file as given (stdin: its spool)."""
+    decoded: Decoded | None
+    """The container's tracks and the chosen one, when the audio was decoded with PyAV."""
+
+    @property
+    def has_video(self) -> bool:
+        return self.decoded is not None and self.decoded.media.video_streams > 0
+
+
+@contextmanager
+def open_audio(
+    arg: str, *, audio_track: int = 1, reporter: Reporter | None = None
+) -> Iterator[Opened]:
+    """Open `arg` (a path or ``-``) as `Opened`; `InputError` (exit 4) if it cannot be.
+
+    `audio_track` (from 1) picks among a container's audio tracks; libsndfile's files have one.
+    `reporter` hears about the decoding of a long media file.
+    """
+    from voxcli.audio import io, media
+
+    with open_input(arg) as path:
+        info = io.soundfile_info(path) if audio_track == 1 else None
+        if info is not None:
+            yield Opened(path, info, path, None)
+            return
+        with media.decoded(path, audio_track, reporter=reporter) as track:
+            yield Opened(track.path, track.info, path, track)
 
 
 @contextmanager
