@@ -50,7 +50,12 @@ def config_flags(a: ConversionFlags, *, jobs: object | None) -> dict[str, object
 
 
 def conversion_settings(
-    a: ConversionFlags, conf: Config, *, existing: Existing, stream: bool = False
+    a: ConversionFlags,
+    conf: Config,
+    *,
+    existing: Existing,
+    stream: bool = False,
+    audio_track: int = 1,
 ) -> ConvertSettings:
     """The core's settings from the parsed flags and the resolved configuration."""
     from voxcli.backends.base import VoiceSettings
@@ -75,4 +80,5 @@ def conversion_settings(
         use_cache=not a.no_cache,
         cache_max_bytes=conf["cache_max_mb"] * 1_000_000,
         existing=existing,
+        audio_track=audio_track,
     )

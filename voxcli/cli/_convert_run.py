@@ -31,6 +31,7 @@ class ConvertArgs:
     seed: int | None
     latency: int | None
     input_pcm: bool
+    audio_track: int
     settings: str | None
     expressive: bool
     stability: float | None
@@ -64,7 +65,9 @@ def run_convert(a: ConvertArgs) -> None:
     from voxcli.convert.job import ConvertJob, ConvertSettings
 
     # The checks that need no configuration come first (seed, latency, --max-section).
-    ConvertSettings(seed=a.seed, latency=a.latency, max_section=a.max_section).check()
+    ConvertSettings(
+        seed=a.seed, latency=a.latency, max_section=a.max_section, audio_track=a.audio_track
+    ).check()
     if (
         a.json_output
         and not a.dry_run
@@ -80,7 +83,9 @@ def run_convert(a: ConvertArgs) -> None:
     from voxcli.audio.devices import DeviceChoice
 
     existing = {True: Existing.OVERWRITE, False: Existing.SKIP, None: Existing.REFUSE}
-    settings = conversion_settings(a, conf, existing=existing[a.overwrite], stream=a.stream)
+    settings = conversion_settings(
+        a, conf, existing=existing[a.overwrite], stream=a.stream, audio_track=a.audio_track
+    )
     device = DeviceChoice(conf["output_device"], conf.origin("output_device"))
     job = ConvertJob(a.input, a.output, settings, a.play, device)
     if a.dry_run:
@@ -111,16 +116,15 @@ def _convert(a: ConvertArgs, job: ConvertJob, conf: Config) -> None:
 
 def _dry_run(a: ConvertArgs, job: ConvertJob, conf: Config) -> None:
     """The section plan and, for ElevenLabs, the credits it would cost."""
-    from voxcli.audio import io
-    from voxcli.audio.source import open_input
+    from voxcli.audio.source import open_audio
     from voxcli.backends import backend_class
     from voxcli.convert.dryrun import dry_run
     from voxcli.convert.run import output_plan
 
     output_plan(job)
     name = conf.backend()[0]
-    with open_input(job.input) as source:
-        info = io.probe(source)
+    with open_audio(job.input, audio_track=a.audio_track) as opened:
+        source, info = opened.path, opened.info
         limit = min(a.max_section, backend_class(name).max_section_seconds)
         # The local engine runs offline: it costs no ElevenLabs credits.
         planned = dry_run(

@@ -334,3 +334,16 @@ SettingArg = Annotated[
         show_default=False,
     ),
 ]
+AudioTrack = Annotated[
+    int,
+    typer.Option(
+        "--audio-track",
+        metavar=N,
+        help=described(
+            "Which audio track of a video or multi-track file to convert, counting from 1.",
+            default=1,
+        ),
+        show_default=False,
+        rich_help_panel=CONVERSION,
+    ),
+]

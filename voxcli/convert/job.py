@@ -65,11 +65,18 @@ class ConvertSettings:
     cache_max_bytes: int = 2_000_000_000
     existing: Existing = Existing.REFUSE
     """What to do when the output file already exists."""
+    audio_track: int = 1
+    """Which of a container's audio tracks to convert, from 1 (`--audio-track`)."""
 
     def check(self) -> None:
         """Refuse out-of-range values before anything is read or sent (`InputError`, exit 4)."""
         check_seed(self.seed)
         check_latency(self.latency)
+        if self.audio_track < 1:
+            raise InputError(
+                f"--audio-track counts from 1, not {self.audio_track}",
+                hint="--audio-track 1 is the first audio track (the default)",
+            )
         if not 1.0 <= self.max_section <= MAX_SECTION_LIMIT:
             raise InputError(
                 f"--max-section must be from 1 to 300 seconds, not {self.max_section:g}",

@@ -13,6 +13,7 @@ a format the user pinned with `-f` fails instead (exit 5, with a suggestion).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,7 +21,14 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from voxcli.audio import io
-from voxcli.audio.formats import OutputFormat, OutputPlan, fallback_for, parse_format
+from voxcli.audio.formats import (
+    MEDIA_CONTAINERS,
+    OutputFormat,
+    OutputPlan,
+    fallback_for,
+    parse_format,
+)
+from voxcli.audio.sink import Sink, open_sink
 from voxcli.backends.base import (
     MAX_UPLOAD_BYTES,
     AudioStream,
@@ -259,9 +267,7 @@ def _request_single(
             if options.stream:
                 with backend.convert_stream(upload, attempt) as stream:
                     kept: list[bytes] = []
-                    _write_stream(
-                        _keeping(stream, kept), fmt, options.output.container, target, on_audio
-                    )
+                    _write_stream(_keeping(stream, kept), fmt, options.output, target, on_audio)
                     answer = ConvertResult(
                         b"".join(kept), fmt.name, stream.request_id, stream.character_cost
                     )
@@ -274,7 +280,7 @@ def _request_single(
                             answer.audio, fmt.name, answer.request_id, answer.character_cost
                         ),
                     )
-                _write_whole(answer, fmt, options.output.container, target, on_audio)
+                _write_whole(answer, fmt, options.output, target, on_audio)
         except TierError:
             name = fallback_for(fmt.name, options.output, streaming=options.stream)
             if name is None or fmt.name != options.output.request.name:
@@ -319,9 +325,9 @@ def _write(
     """Write a whole answer (e.g. from the cache) as a live one would have been written."""
     if options.stream:
         stream = AudioStream(iter([answer.audio]), output_format=fmt.name)
-        _write_stream(stream, fmt, options.output.container, target, on_audio)
+        _write_stream(stream, fmt, options.output, target, on_audio)
     else:
-        _write_whole(answer, fmt, options.output.container, target, on_audio)
+        _write_whole(answer, fmt, options.output, target, on_audio)
 
 
 def _pcm16(data: bytes, fmt: OutputFormat) -> tuple[np.ndarray, int]:
@@ -339,12 +345,17 @@ def _pcm16(data: bytes, fmt: OutputFormat) -> tuple[np.ndarray, int]:
 def _write_whole(
     result: ConvertResult,
     fmt: OutputFormat,
-    container: str,
+    plan: OutputPlan,
     target: BinaryIO,
     on_audio: AudioCallback | None,
 ) -> None:
+    container = plan.container
     if container == "asis":
         target.write(result.audio)
+    elif container in MEDIA_CONTAINERS:
+        samples, rate = io.decode(result.audio, fmt)
+        with _sink(target, plan, rate) as sink:
+            sink.write(samples)
     else:
         samples, rate = _pcm16(result.audio, fmt)
         with io.open_writer(target, rate, container) as writer:
@@ -356,11 +367,20 @@ def _write_whole(
 def _write_stream(
     stream: AudioStream,
     fmt: OutputFormat,
-    container: str,
+    plan: OutputPlan,
     target: BinaryIO,
     on_audio: AudioCallback | None,
 ) -> None:
     """Write chunks as they arrive; raw formats are also played as they arrive."""
+    container = plan.container
+    if container in MEDIA_CONTAINERS:  # AAC or Opus encoded from a pcm_* stream
+        with _sink(target, plan, fmt.sample_rate) as sink:
+            for pcm in io.pcm16_chunks(stream):
+                samples = io.int16_to_float(pcm)
+                sink.write(samples)
+                if on_audio is not None:
+                    on_audio(samples, fmt.sample_rate)
+        return
     if container != "asis":  # a WAV/FLAC container around a pcm_* stream
         with io.open_writer(target, fmt.sample_rate, container) as writer:
             for samples in io.pcm16_chunks(stream):
@@ -393,6 +413,18 @@ def _write_stream(
         received = b"".join(written)
         if received:
             on_audio(*io.decode(received, fmt))
+
+
+@contextmanager
+def _sink(target: BinaryIO, plan: OutputPlan, rate: int) -> Iterator[Sink]:
+    """`plan`'s sink for samples at `rate`, closed (finished) only when the block succeeds."""
+    sink = open_sink(target, plan, rate)
+    try:
+        yield sink
+    except BaseException:
+        sink.close()  # a `MediaSink` closed while an exception is raised only lets go
+        raise
+    sink.close()
 
 
 def _written(stream: AudioStream, target: BinaryIO) -> Iterator[bytes]:

@@ -27,6 +27,7 @@ from voxcli.errors import InputError
 if TYPE_CHECKING:
     from voxcli.audio.formats import OutputPlan
     from voxcli.audio.playback import Player
+    from voxcli.audio.source import Opened
     from voxcli.backends.base import Backend, ConvertRequest, Voice
     from voxcli.convert.pipeline import Result
     from voxcli.progress import Reporter
@@ -93,6 +94,10 @@ def output_plan(job: ConvertJob) -> OutputPlan:
         plan = formats.OutputPlan(
             formats.parse_format(requested or "pcm_24000"), "asis", requested is not None
         )
+    elif job.output is None and job.input != "-":
+        # The name voxcli will choose decides, as -o would (a video stays a video).
+        suffix = formats.default_output_suffix(job.input, requested)
+        plan = formats.plan_output(f"out{suffix}", requested)
     else:
         plan = formats.plan_output(job.output, requested)
     fmt = plan.request
@@ -161,17 +166,17 @@ def run_conversion(
     `target` is the voice and request resolved once for a run of many files (`resolve_target`);
     without it, it is resolved here. Raises `VoxError`s; nothing partial is left behind.
     """
-    from voxcli.audio import io
     from voxcli.audio.output import Destination, should_skip
-    from voxcli.audio.source import open_input
+    from voxcli.audio.source import open_audio
     from voxcli.convert import pipeline
     from voxcli.progress import NullReporter
 
     reporter = reporter or NullReporter()
     settings = job.settings
     plan = output_plan(job)
-    with open_input(job.input) as source:
-        info = io.probe(source)
+    with open_audio(job.input, audio_track=settings.audio_track, reporter=reporter) as opened:
+        source, info = opened.path, opened.info
+        plan = _keep_video(plan, opened, reporter)
         target = target or resolve_target(settings, backend)
         request = replace(target.request, output_format=plan.request.name)
         out_path = output_path(job, target.voice.name, plan)
@@ -228,6 +233,28 @@ def ignored_notice(backend: str, ignored: dict[str, str]) -> str:
         reasons.setdefault(why, []).append(flag)
     parts = [f"{', '.join(flags)} ({why})" for why, flags in reasons.items()]
     return f"the {backend} backend ignores {'; '.join(parts)}"
+
+
+def _keep_video(plan: OutputPlan, opened: Opened, reporter: Reporter) -> OutputPlan:
+    """`plan` with the input's video copied around the converted voice, when both the input
+    has a video and the output's container holds one (`voxcli.audio.media_sink`).
+
+    Checked here, before anything is uploaded: a stream the output container cannot carry is
+    an `InputError`.
+    """
+    from voxcli.audio.formats import VIDEO_EXTENSIONS, Remux
+    from voxcli.audio.media_sink import check_remux
+
+    if f".{plan.container}" not in VIDEO_EXTENSIONS or opened.decoded is None:
+        return plan
+    if not opened.has_video:
+        return plan
+    track = opened.decoded
+    remux = Remux(opened.original, track.track.index, track.start_seconds,
+                  opened.info.duration_seconds)  # fmt: skip
+    for notice in check_remux(remux, plan.container):
+        reporter.notice(notice)
+    return replace(plan, remux=remux)
 
 
 def _player(plan: OutputPlan, job: ConvertJob) -> Player:

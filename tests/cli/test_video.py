@@ -1,0 +1,118 @@
+"""Videos stay videos: the converted voice replaces the audio track, everything else is copied.
+
+Each video is made with PyAV (a real VP8 or MPEG-4 video stream, subtitles, chapters, a title),
+converted through the CLI on the local engine and against the contract server, and read back:
+the video and subtitle packets must be byte for byte the input's, at the same times, and the
+new audio must last as long as the old one within one audio frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from tests.cli.helpers import conversions, leftovers
+from tests.support.media import CHAPTERS, SUBTITLE, TITLE, contents, video_packets, write_media
+from voxcli.cli import app
+from voxcli.server import ApiServer
+
+runner = CliRunner()
+
+VIDEOS = ["mp4", "mov", "mkv", "webm"]
+#: Samples per audio frame of the codec voxcli writes into each container.
+FRAME = {"mp4": 1024, "mov": 1024, "mkv": 960, "webm": 960}
+
+
+def assert_same_video(source: Path, output: Path, container: str) -> None:
+    before, after = contents(source), contents(output)
+    assert [kind for kind, _ in after.streams] == [kind for kind, _ in before.streams]
+    assert after.format == before.format
+    # Packet for packet: the same bytes at the same times, never re-encoded.
+    assert video_packets(after) == video_packets(before)
+    subs = [i for i, (kind, _) in enumerate(before.streams) if kind == "subtitle"]
+    assert subs and all(after.packets[i] == before.packets[i] for i in subs)
+    assert any(SUBTITLE.encode() in data for data, _ in after.packets[subs[0]])
+    assert [name for name, _, _ in after.chapters] == list(CHAPTERS)
+    assert after.chapters == before.chapters
+    assert after.title == TITLE
+    old = before.audio_samples[0] / before.audio_rates[0]
+    new = after.audio_samples[0] / after.audio_rates[0]
+    assert abs(new - old) <= FRAME[container] / after.audio_rates[0], (old, new)
+
+
+@pytest.mark.parametrize("container", VIDEOS)
+def test_a_video_gives_a_video_beside_it_against_the_service(
+    api: ApiServer, tmp_path: Path, container: str
+) -> None:
+    source = write_media(tmp_path / f"talk.{container}", container)
+    result = runner.invoke(app, ["convert", str(source), "-v", "Rachel"])
+    assert result.exit_code == 0, result.output
+    output = tmp_path / f"talk.rachel.{container}"
+    assert result.stdout.splitlines() == [str(output)]
+    assert len(conversions(api)) == 1
+    assert_same_video(source, output, container)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("container", VIDEOS)
+def test_a_video_converted_on_the_local_engine_keeps_its_picture(
+    tmp_path: Path, container: str
+) -> None:
+    source = write_media(tmp_path / f"talk.{container}", container)
+    output = tmp_path / f"dubbed.{container}"
+    result = runner.invoke(app, ["convert", str(source), "-o", str(output), "--backend", "local"])
+    assert result.exit_code == 0, result.output
+    assert_same_video(source, output, container)
+
+
+def test_a_video_can_change_container_when_the_codecs_fit(api: ApiServer, tmp_path: Path) -> None:
+    source = write_media(tmp_path / "talk.mp4", "mp4")
+    output = tmp_path / "talk.mov"
+    result = runner.invoke(app, ["convert", str(source), "-v", "Rachel", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert video_packets(contents(output)) == video_packets(contents(source))
+
+
+def test_a_container_that_cannot_carry_the_video_is_refused_before_uploading(
+    api: ApiServer, tmp_path: Path
+) -> None:
+    source = write_media(tmp_path / "talk.mkv", "mkv")  # VP8 video: MP4 does not take it
+    output = tmp_path / "talk.mp4"
+    result = runner.invoke(app, ["convert", str(source), "-v", "Rachel", "-o", str(output)])
+    assert result.exit_code == 4, result.output
+    assert "cannot copy the input's video stream 0 (vp8) into a .mp4 file" in result.stderr
+    assert "hint:" in result.stderr
+    assert conversions(api) == []
+    assert not output.exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [(["-o", "{dir}/voice.wav"], "voice.wav"), (["-f", "pcm_24000"], "talk.rachel.pcm")],
+)
+def test_an_audio_extension_or_format_gives_audio_only(
+    api: ApiServer, tmp_path: Path, args: list[str], name: str
+) -> None:
+    source = write_media(tmp_path / "talk.mp4", "mp4", 1.0)
+    given = [a.format(dir=tmp_path) for a in args]
+    result = runner.invoke(app, ["convert", str(source), "-v", "Rachel", *given])
+    assert result.exit_code == 0, result.output
+    output = tmp_path / name
+    assert result.stdout.splitlines() == [str(output)]
+    if name.endswith(".wav"):
+        info = sf.info(str(output))
+        assert info.format == "WAV" and abs(info.duration - 1.0) < 0.05
+    else:
+        assert abs(output.stat().st_size / 2 / 24000 - 1.0) < 0.05
+
+
+def test_a_video_without_an_audio_track_is_an_input_error(api: ApiServer, tmp_path: Path) -> None:
+    source = write_media(tmp_path / "silent.mp4", "mp4", with_audio=False)
+    result = runner.invoke(app, ["convert", str(source), "-v", "Rachel"])
+    assert result.exit_code == 4, result.output
+    assert f"{source} has no audio track" in result.stderr
+    assert conversions(api) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["silent.mp4"]
