@@ -55,6 +55,7 @@ def run_checks(flags: Mapping[str, object | None] | None = None) -> list[Check]:
     if name == "elevenlabs":
         checks.append(_run("service", lambda: _service(conf)))
     checks.append(_run("local engine", _engine, required=name == "local"))
+    checks.append(_run("media formats", _media, required=False))
     checks.append(_run("audio output", _audio, required=False))
     return checks
 
@@ -87,3 +88,55 @@ def _audio() -> str:
 
         raise DeviceError("no audio output device", hint="--play needs a sound server or device")
     return f"{len(outputs)} output device(s), e.g. {outputs[0].name}"
+
+
+#: Containers and codecs worth naming: (what users call it, FFmpeg's demuxer or decoder).
+_CONTAINERS = (("MP4/M4A/MOV", "mov"), ("Matroska/WebM", "matroska"), ("Ogg", "ogg"),
+               ("ADTS AAC", "aac"), ("CAF", "caf"), ("AMR", "amr"), ("AVI", "avi"),
+               ("WMA/WMV", "asf"), ("FLV", "flv"))  # fmt: skip
+_DECODERS = (("AAC", "aac"), ("Opus", "opus"), ("Vorbis", "vorbis"), ("MP3", "mp3float"),
+             ("FLAC", "flac"), ("ALAC", "alac"), ("AMR", "amrnb"), ("WMA", "wmav2"),
+             ("AC-3", "ac3"))  # fmt: skip
+
+
+def _media() -> str:
+    """What PyAV's FFmpeg reads and what voxcli can write with it (M4A, WebM, videos)."""
+    from voxcli.audio.formats import MEDIA_CONTAINERS
+    from voxcli.errors import InputError
+
+    try:
+        import av
+    except ImportError as exc:
+        raise InputError(
+            f"PyAV is not installed ({exc}): only WAV, FLAC, MP3, Ogg and AIFF can be read",
+            hint="pip install av (M4A, WebM and videos need it)",
+        ) from exc
+
+    def usable(make: Callable[[], object]) -> bool:
+        try:
+            make()
+        except Exception:  # noqa: BLE001 - unknown to this FFmpeg build, whatever the type
+            return False
+        return True
+
+    reads = [n for n, d in _CONTAINERS if usable(lambda d=d: av.ContainerFormat(d, "r"))]
+    decodes = [n for n, c in _DECODERS if usable(lambda c=c: av.Codec(c, "r"))]
+    writes: dict[str, list[str]] = {}
+    missing = []
+    for name, spec in MEDIA_CONTAINERS.items():
+        if usable(lambda s=spec: (av.ContainerFormat(s.muxer, "w"), av.Codec(s.encoder, "w"))):
+            codec = "AAC" if spec.encoder == "aac" else "Opus"
+            writes.setdefault(codec, []).append(f".{name}")
+        else:
+            missing.append(f".{name} ({spec.label})")
+    written = ", ".join(f"{' '.join(exts)} ({codec})" for codec, exts in writes.items())
+    detail = (
+        f"PyAV {av.__version__}, FFmpeg {av.ffmpeg_version_info}: reads {', '.join(reads)}; "
+        f"decodes {', '.join(decodes)}; writes {written}"
+    )
+    if missing:
+        raise InputError(
+            f"{detail}; cannot write {', '.join(missing)}",
+            hint="reinstall PyAV from its wheels: pip install --force-reinstall av",
+        )
+    return detail
