@@ -24,6 +24,7 @@ CASES = [
     ("out.wav", None, 44100, "file"),
     ("out.wav", "wav_24000", 24000, "file"),
     ("out.flac", "pcm_22050", 22050, "file"),
+    ("out.aiff", None, 44100, "file"),
     ("out.mp3", None, 44100, "file"),
     ("out.mp3", "mp3_22050_32", 22050, "file"),
     ("out.ogg", None, 48000, "file"),

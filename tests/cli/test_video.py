@@ -15,7 +15,15 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from tests.cli.helpers import conversions, leftovers
-from tests.support.media import CHAPTERS, SUBTITLE, TITLE, contents, video_packets, write_media
+from tests.support.media import (
+    CHAPTERS,
+    SUBTITLE,
+    TITLE,
+    contents,
+    onset_seconds,
+    video_packets,
+    write_media,
+)
 from voxcli.cli import app
 from voxcli.server import ApiServer
 
@@ -66,6 +74,24 @@ def test_a_video_converted_on_the_local_engine_keeps_its_picture(
     result = runner.invoke(app, ["convert", str(source), "-o", str(output), "--backend", "local"])
     assert result.exit_code == 0, result.output
     assert_same_video(source, output, container)
+
+
+@pytest.mark.parametrize("container", ["mp4", "mkv"])
+def test_a_late_audio_track_starts_and_ends_where_it_did(
+    api: ApiServer, tmp_path: Path, container: str
+) -> None:
+    source = write_media(tmp_path / f"late.{container}", container, audio_start=0.5)
+    result = runner.invoke(app, ["convert", str(source), "-v", "Rachel"])
+    assert result.exit_code == 0, result.output
+    output = tmp_path / f"late.rachel.{container}"
+    assert abs(onset_seconds(output) - onset_seconds(source)) < 0.005
+    before, after = contents(source), contents(output)
+    assert video_packets(after) == video_packets(before)
+    end_before = before.audio_starts[0] + before.audio_samples[0] / before.audio_rates[0]
+    end_after = after.audio_starts[0] + after.audio_samples[0] / after.audio_rates[0]
+    assert abs(end_after - end_before) <= FRAME[container] / after.audio_rates[0]
+    if container == "mkv":  # Matroska delays the track itself; MP4 gets leading silence
+        assert abs(after.audio_starts[0] - before.audio_starts[0]) < 0.002
 
 
 def test_a_video_can_change_container_when_the_codecs_fit(api: ApiServer, tmp_path: Path) -> None:

@@ -57,9 +57,11 @@ def write_media(
     *,
     tracks: list[NDArray[np.float32]] | None = None,
     with_audio: bool = True,
+    audio_start: float = 0.0,
 ) -> Path:
     """Write `path` as `KINDS[kind]`: `tracks` (mono float arrays at the kind's rate; default
-    one `voice` track), plus video, subtitles, chapters and a title when the kind has video."""
+    one `voice` track) starting at `audio_start` seconds, plus video, subtitles, chapters and
+    a title when the kind has video."""
     spec = KINDS[kind]
     if tracks is None:
         tracks = [voice(seconds, spec.rate)] if with_audio else []
@@ -92,7 +94,7 @@ def write_media(
                 out.mux(video.encode(frame))
             out.mux(video.encode(None))
         for stream, samples in zip(audio, tracks, strict=True):
-            _encode_audio(out, stream, samples, spec.rate)
+            _encode_audio(out, stream, samples, spec.rate, round(audio_start * spec.rate))
         if subs is not None:
             text = SUBTITLE.encode()
             data = struct.pack(">H", len(text)) + text if spec.subtitle == "mov_text" else text
@@ -108,13 +110,15 @@ def _add_video(out: Any, spec: Kind) -> Any:
     return video
 
 
-def _encode_audio(out: Any, stream: Any, samples: NDArray[np.float32], rate: int) -> None:
+def _encode_audio(
+    out: Any, stream: Any, samples: NDArray[np.float32], rate: int, start: int
+) -> None:
     block = 4096
     for pos in range(0, len(samples), block):
         chunk = samples[pos : pos + block]
         frame = av.AudioFrame.from_ndarray(np.stack([chunk, chunk]), format="fltp",
                                            layout="stereo")  # fmt: skip
-        frame.sample_rate, frame.pts, frame.time_base = rate, pos, Fraction(1, rate)
+        frame.sample_rate, frame.pts, frame.time_base = rate, start + pos, Fraction(1, rate)
         out.mux(stream.encode(frame))
     out.mux(stream.encode(None))
 
@@ -131,6 +135,8 @@ class Contents:
     audio_samples: list[int]
     """Decoded samples per audio track."""
     audio_rates: list[int]
+    audio_starts: list[float]
+    """When each audio track's first decoded sample plays, in seconds."""
     chapters: list[tuple[str, float, float]]
     title: str | None
 
@@ -154,16 +160,29 @@ def contents(path: Path) -> Contents:
         ]  # fmt: skip
         title = container.metadata.get("title")
         fmt = container.format.name
-    samples, rates = [], []
+    samples, rates, starts = [], [], []
     for number in range(sum(kind == "audio" for kind, _ in streams)):
         with av.open(str(path)) as container:
             stream = container.streams.audio[number]
-            samples.append(sum(f.samples for f in container.decode(stream)))
+            frames = list(container.decode(stream))
+            samples.append(sum(f.samples for f in frames))
             rates.append(stream.codec_context.sample_rate)
-    return Contents(fmt, streams, packets, samples, rates, chapters, title)
+            starts.append(float(frames[0].pts * frames[0].time_base) if frames else 0.0)
+    return Contents(fmt, streams, packets, samples, rates, starts, chapters, title)
 
 
 def video_packets(info: Contents) -> list[tuple[bytes, float | None]]:
     """The packets of the first video stream."""
     index = next(i for i, (kind, _) in enumerate(info.streams) if kind == "video")
     return info.packets[index]
+
+
+def onset_seconds(path: Path, threshold: float = 0.05) -> float:
+    """When the first audio track first gets louder than `threshold`, on the container's clock."""
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            samples = frame.to_ndarray().reshape(frame.layout.nb_channels, -1).mean(axis=0)
+            loud = np.flatnonzero(np.abs(samples) > threshold)
+            if len(loud):
+                return float(frame.pts * frame.time_base) + loud[0] / frame.sample_rate
+    raise AssertionError(f"{path} is silent")
