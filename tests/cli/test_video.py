@@ -8,6 +8,11 @@ new audio must last as long as the old one within one audio frame.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +20,9 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from tests.cli.helpers import conversions, leftovers
+from tests.support.interrupt import voxcli_command
 from tests.support.media import (
+    ATTACHMENT,
     CHAPTERS,
     SUBTITLE,
     TITLE,
@@ -24,6 +31,8 @@ from tests.support.media import (
     video_packets,
     write_media,
 )
+from tests.support.server import TEST_KEY
+from tests.support.transform_backend import TransformBackend
 from voxcli.cli import app
 from voxcli.server import ApiServer
 
@@ -46,6 +55,9 @@ def assert_same_video(source: Path, output: Path, container: str) -> None:
     assert [name for name, _, _ in after.chapters] == list(CHAPTERS)
     assert after.chapters == before.chapters
     assert after.title == TITLE
+    assert after.attachments == before.attachments
+    if container == "mkv":
+        assert after.attachments == [ATTACHMENT]
     old = before.audio_samples[0] / before.audio_rates[0]
     new = after.audio_samples[0] / after.audio_rates[0]
     assert abs(new - old) <= FRAME[container] / after.audio_rates[0], (old, new)
@@ -142,3 +154,52 @@ def test_a_video_without_an_audio_track_is_an_input_error(api: ApiServer, tmp_pa
     assert f"{source} has no audio track" in result.stderr
     assert conversions(api) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["silent.mp4"]
+
+
+def test_a_video_piped_through_stdin_stays_a_video(api: ApiServer, tmp_path: Path) -> None:
+    source = write_media(tmp_path / "talk.mp4", "mp4", 1.0)
+    output = tmp_path / "out.mp4"
+    result = runner.invoke(
+        app, ["convert", "-", "-v", "Rachel", "-o", str(output)], input=source.read_bytes()
+    )
+    assert result.exit_code == 0, result.output
+    assert video_packets(contents(output)) == video_packets(contents(source))
+
+
+@pytest.fixture
+def slow_identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiServer]:
+    with ApiServer(TransformBackend("identity"), api_key=TEST_KEY) as server:
+        server.latency_seconds = 0.5
+        monkeypatch.setenv("ELEVENLABS_API_KEY", TEST_KEY)
+        monkeypatch.setenv("VOXCLI_BASE_URL", server.url)
+        yield server
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+                         ids=["SIGINT", "SIGTERM", "SIGKILL"])  # fmt: skip
+def test_a_stopped_video_conversion_leaves_nothing_behind(
+    slow_identity: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sig: int
+) -> None:
+    source = write_media(tmp_path / "talk.mkv", "mkv", 24.0)
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spools))
+    output = tmp_path / "talk.rachel.mkv"
+    run = subprocess.Popen(
+        voxcli_command("convert", str(source), "-v", "Rachel", "--max-section", "5", "-j", "1"),
+        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(conversions(slow_identity)) < 2:  # decoded, planned, converting
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "the conversion made no progress"
+        time.sleep(0.05)
+    run.send_signal(sig)
+    _, stderr = run.communicate(timeout=30)
+    assert run.returncode in (-signal.SIGKILL, 130, 143), stderr
+    assert "Traceback" not in stderr
+    assert not output.exists()
+    if sig != signal.SIGKILL:
+        assert leftovers(tmp_path) == [] and list(spools.iterdir()) == []
+    else:  # a killed process cleans nothing up, but leaves nothing that looks finished
+        assert all(name.endswith(".part") for name in leftovers(tmp_path))

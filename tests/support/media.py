@@ -42,6 +42,7 @@ KINDS: dict[str, Kind] = {
 
 CHAPTERS = ("Opening", "Rest")
 SUBTITLE = "Hello there"
+ATTACHMENT = ("font.ttf", "font/ttf", b"not really a font " * 8)
 TITLE = "A talk"
 
 
@@ -77,6 +78,8 @@ def write_media(
         if subs is not None:
             subs.time_base = Fraction(1, 1000)
             subs.metadata["language"] = "eng"
+        if spec.video and spec.muxer == "matroska":  # e.g. the font an ASS subtitle needs
+            out.add_attachment(*ATTACHMENT)
         if spec.video:
             cut, end = 1000, round(seconds * 1000)
             out.set_chapters([
@@ -139,6 +142,8 @@ class Contents:
     """When each audio track's first decoded sample plays, in seconds."""
     chapters: list[tuple[str, float, float]]
     title: str | None
+    attachments: list[tuple[str, str, bytes]]
+    """(file name, MIME type, data) of each attachment stream."""
 
 
 def contents(path: Path) -> Contents:
@@ -160,6 +165,11 @@ def contents(path: Path) -> Contents:
         ]  # fmt: skip
         title = container.metadata.get("title")
         fmt = container.format.name
+        attachments = [
+            (s.metadata.get("filename", ""), s.mimetype or "", s.data)
+            for s in container.streams
+            if s.type == "attachment"
+        ]
     samples, rates, starts = [], [], []
     for number in range(sum(kind == "audio" for kind, _ in streams)):
         with av.open(str(path)) as container:
@@ -168,7 +178,7 @@ def contents(path: Path) -> Contents:
             samples.append(sum(f.samples for f in frames))
             rates.append(stream.codec_context.sample_rate)
             starts.append(float(frames[0].pts * frames[0].time_base) if frames else 0.0)
-    return Contents(fmt, streams, packets, samples, rates, starts, chapters, title)
+    return Contents(fmt, streams, packets, samples, rates, starts, chapters, title, attachments)
 
 
 def video_packets(info: Contents) -> list[tuple[bytes, float | None]]:
