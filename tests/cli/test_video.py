@@ -106,6 +106,18 @@ def test_a_late_audio_track_starts_and_ends_where_it_did(
         assert abs(after.audio_starts[0] - before.audio_starts[0]) < 0.002
 
 
+def test_a_tier_fallback_still_gives_the_video_its_full_length(
+    api: ApiServer, tmp_path: Path
+) -> None:
+    api.allowed_formats = {"pcm_24000", "mp3_44100_128"}
+    source = write_media(tmp_path / "talk.webm", "webm")
+    result = runner.invoke(app, ["convert", str(source), "-v", "Rachel"])
+    assert result.exit_code == 0, result.output
+    assert [r.query["output_format"] for r in conversions(api)] == ["pcm_48000", "pcm_24000"]
+    assert "using pcm_24000 instead" in result.stderr
+    assert_same_video(source, tmp_path / "talk.rachel.webm", "webm")  # Opus, back at 48 kHz
+
+
 def test_a_video_can_change_container_when_the_codecs_fit(api: ApiServer, tmp_path: Path) -> None:
     source = write_media(tmp_path / "talk.mp4", "mp4")
     output = tmp_path / "talk.mov"
