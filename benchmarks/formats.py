@@ -5,7 +5,7 @@ processes (imports included), so ratios hold whatever the machine's speed:
 
 1. Decoding: soundfile reading the WAV block by block (what the long-audio path does with a WAV)
    next to PyAV decoding the M4A (AAC) block by block, and next to what a conversion really does
-   with an M4A: decode it once into the temporary FLAC spool (`voxcli.audio.media.decoded`).
+   with an M4A: decode it once into the temporary FLAC spool (`voxcli.audio.media_spool.decoded`).
 2. The long-audio path end to end: `voxcli convert` of each input to MP3 against an identity
    `TransformBackend` behind `voxcli.server.ApiServer` (as `benchmarks/long_audio.py` does):
    peak RSS of the M4A run against the WAV run (goal: at most 1.2x), CPU and wall time.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -61,7 +62,7 @@ def make_memo(wav: Path, memo: Path) -> Path:
 
 def decode_child(how: str, path: str) -> None:
     """`--decode HOW PATH`: read `path` the way `how` says, in this (measured) process."""
-    from voxcli.audio import io, media
+    from voxcli.audio import io, media, media_spool
 
     frames = 0
     if how == "soundfile":
@@ -71,7 +72,7 @@ def decode_child(how: str, path: str) -> None:
         for block in media.blocks(Path(path)):
             frames += len(block)
     else:  # "spool": what a conversion does with a media input
-        with media.decoded(Path(path)) as track:
+        with media_spool.decoded(Path(path)) as track:
             frames = track.info.frames
     print(frames)
 
@@ -145,14 +146,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per import figure")
     parser.add_argument("--only", choices=["decode", "convert", "dependency"])
     parser.add_argument("--decode", nargs=2, metavar=("HOW", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.decode:
         return decode_child(*args.decode)
     work = ROOT / "bench-out" / "long_audio"
     work.mkdir(parents=True, exist_ok=True)
+    wav = work / f"speech-{args.hours:g}h.wav"
+    memo = ROOT / "bench-out" / "formats" / f"speech-{args.hours:g}h.m4a"
+    if args.prepare:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        make_memo(make_input(wav, args.hours), memo)
+        return None
     if args.only in (None, "decode", "convert"):
-        wav = make_input(work / f"speech-{args.hours:g}h.wav", args.hours)
-        memo = make_memo(wav, ROOT / "bench-out" / "formats" / f"speech-{args.hours:g}h.m4a")
+        # NOTE: in a child process: Linux carries a parent's peak RSS into the children it
+        # starts (ru_maxrss survives exec), so this process stays small while it measures.
+        subprocess.run([sys.executable, __file__, "--prepare", "--hours", str(args.hours)],
+                       check=True)  # fmt: skip
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"(this process's peak RSS, a floor for the figures below: {own:.0f} MB)")
         sizes = f"{wav.stat().st_size / 1e6:.0f} MB and {memo.stat().st_size / 1e6:.0f} MB"
         print(f"input: {args.hours:g} h of speech-like audio at {RATE} Hz: {wav.name} and "
               f"{memo.name}, {sizes}")  # fmt: skip

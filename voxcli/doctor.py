@@ -101,7 +101,7 @@ _DECODERS = (("AAC", "aac"), ("Opus", "opus"), ("Vorbis", "vorbis"), ("MP3", "mp
 
 def _media() -> str:
     """What PyAV's FFmpeg reads and what voxcli can write with it (M4A, WebM, videos)."""
-    from voxcli.audio.formats import MEDIA_CONTAINERS
+    from voxcli.audio.containers import MEDIA_CONTAINERS
     from voxcli.errors import InputError
 
     try:

@@ -12,8 +12,9 @@ import soundfile as sf
 
 from tests.support.audio import sine
 from tests.support.media import voice, write_media
-from voxcli.audio import io, media
-from voxcli.audio.formats import MEDIA_CONTAINERS, Remux, plan_output
+from voxcli.audio import io, media, media_spool
+from voxcli.audio.containers import MEDIA_CONTAINERS, Remux
+from voxcli.audio.formats import plan_output
 from voxcli.audio.media_sink import MediaSink
 from voxcli.errors import InputError
 
@@ -26,7 +27,7 @@ def peak_hz(samples: np.ndarray, rate: int) -> float:
 def test_a_memo_decodes_to_its_declared_length_and_its_signal(tmp_path: Path) -> None:
     original = voice(2.0, 44100)
     path = write_media(tmp_path / "memo.m4a", "m4a", tracks=[original])
-    with media.decoded(path) as track:
+    with media_spool.decoded(path) as track:
         assert track.info.frames == len(original)  # AAC's last-frame padding is dropped
         assert track.info.sample_rate == 44100 and track.start_seconds == 0.0
         assert track.media.video_streams == 0 and track.track.codec == "aac"
@@ -80,7 +81,7 @@ def test_frames_of_every_sample_format_become_mono_float(fmt: str, layout: str) 
 
 def test_rechunk_gives_exact_blocks() -> None:
     pieces = [np.arange(n, dtype=np.float32) for n in (3, 10, 1, 7, 0, 12)]
-    blocks = list(io.rechunk(pieces, 5))
+    blocks = list(media.rechunk(pieces, 5))
     assert [len(b) for b in blocks] == [5] * 6 + [3]
     np.testing.assert_array_equal(np.concatenate(blocks), np.concatenate(pieces))
 
@@ -150,6 +151,6 @@ def test_plan_output_names_what_it_writes() -> None:
 
 def test_a_video_track_start_is_read(tmp_path: Path) -> None:
     path = write_media(tmp_path / "late.mkv", "mkv", audio_start=0.5)
-    with media.decoded(path) as track:
+    with media_spool.decoded(path) as track:
         assert abs(track.start_seconds - 0.5) < 0.002
         assert track.media.video_streams == 1 and track.track.index == 1

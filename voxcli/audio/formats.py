@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
+from voxcli.audio.containers import MEDIA_CONTAINERS, Remux
 from voxcli.errors import InputError
 
 CODECS = ("mp3", "pcm", "wav", "ulaw", "alaw", "opus")
@@ -176,48 +177,6 @@ VIDEO_EXTENSIONS: frozenset[str] = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".
 
 
 @dataclass(frozen=True)
-class MediaContainer:
-    """How voxcli encodes an output container of its own (through PyAV): muxer and codec."""
-
-    muxer: str
-    """FFmpeg's muxer name."""
-    encoder: str
-    """FFmpeg's audio encoder."""
-    label: str
-    """What users are told is written, e.g. ``AAC in MP4``."""
-    bitrate: int = 128_000
-
-
-_AAC, _OPUS = "aac", "libopus"
-
-#: The containers voxcli encodes with PyAV, by output container (the extension without the dot).
-MEDIA_CONTAINERS: dict[str, MediaContainer] = {
-    "m4a": MediaContainer("ipod", _AAC, "AAC in MP4"),
-    "mp4": MediaContainer("mp4", _AAC, "AAC in MP4"),
-    "m4v": MediaContainer("mp4", _AAC, "AAC in MP4"),
-    "mov": MediaContainer("mov", _AAC, "AAC in QuickTime"),
-    "aac": MediaContainer("adts", _AAC, "AAC (ADTS)"),
-    "mkv": MediaContainer("matroska", _OPUS, "Opus in Matroska"),
-    "mka": MediaContainer("matroska", _OPUS, "Opus in Matroska"),
-    "webm": MediaContainer("webm", _OPUS, "Opus in WebM"),
-}
-
-
-@dataclass(frozen=True)
-class Remux:
-    """A video whose other streams are copied, packet for packet, around the converted audio."""
-
-    source: Path
-    """The input file (seekable: stdin has been spooled)."""
-    audio_index: int
-    """The container's index of the audio stream the converted voice replaces."""
-    start_seconds: float
-    """When the replaced audio starts on the container's clock."""
-    duration_seconds: float
-    """How long the replaced audio lasts: the converted audio is made exactly as long."""
-
-
-@dataclass(frozen=True)
 class OutputPlan:
     """What to request from the service and how to write it to the output."""
 
@@ -248,11 +207,7 @@ _BY_EXTENSION: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ".raw": ("pcm_44100", "asis", ("pcm",)),
     ".ulaw": ("ulaw_8000", "asis", ("ulaw",)),
     ".alaw": ("alaw_8000", "asis", ("alaw",)),
-    # Opus needs 48 kHz; AAC takes every rate the API offers.
-    **{
-        f".{name}": ("pcm_48000" if spec.encoder == _OPUS else "pcm_44100", name, _FROM_PCM)
-        for name, spec in MEDIA_CONTAINERS.items()
-    },  # fmt: skip
+    **{f".{name}": (spec.request, name, _FROM_PCM) for name, spec in MEDIA_CONTAINERS.items()},
 }
 
 #: Every output extension voxcli writes, as named in messages.

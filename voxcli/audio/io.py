@@ -88,14 +88,12 @@ def _soundfile(path: Path) -> sf.SoundFile | None:
 
 
 def read(path: Path, start: int = 0, stop: int | None = None) -> tuple[Samples, int]:
-    """Read frames ``[start, stop)`` of `path` as mono float32; return ``(samples, rate)``.
-
-    Media files (PyAV) are decoded from their start: fine for whole files, slow for a late
-    `start` (long inputs are read from `voxcli.audio.media.decoded`'s spool instead).
-    """
+    """Read frames ``[start, stop)`` of `path` as mono float32; return ``(samples, rate)``."""
     f = _soundfile(path)
     if f is None:
-        return _read_media(path, start, stop)
+        from voxcli.audio import media
+
+        return media.read(path, start, stop)
     try:
         with f:
             if start:
@@ -107,29 +105,13 @@ def read(path: Path, start: int = 0, stop: int | None = None) -> tuple[Samples, 
         raise InputError(f"cannot decode {path}", hint=_HINT_DECODE) from exc
 
 
-def _read_media(path: Path, start: int, stop: int | None) -> tuple[Samples, int]:
-    from voxcli.audio import media
-
-    info = media.probe_info(path)
-    parts, pos = [], 0
-    for block in media.blocks(path):
-        end = pos + len(block)
-        if end > start and (stop is None or pos < stop):
-            parts.append(block[max(0, start - pos) : None if stop is None else stop - pos])
-        pos = end
-        if stop is not None and pos >= stop:
-            break
-    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    return samples, info.sample_rate
-
-
 def blocks(path: Path, block_frames: int) -> Iterator[Samples]:
     """Yield `path` as consecutive mono float32 blocks of `block_frames` (the last may be short)."""
     f = _soundfile(path)
     if f is None:
         from voxcli.audio import media
 
-        yield from rechunk(media.blocks(path), block_frames)
+        yield from media.blocks(path, block_frames=block_frames)
         return
     try:
         with f:
@@ -137,22 +119,6 @@ def blocks(path: Path, block_frames: int) -> Iterator[Samples]:
                 yield downmix(block)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise InputError(f"cannot decode {path}", hint=_HINT_DECODE) from exc
-
-
-def rechunk(pieces: Iterable[Samples], block_frames: int) -> Iterator[Samples]:
-    """`pieces` of any length as blocks of exactly `block_frames` (the last may be short)."""
-    buffer: list[Samples] = []
-    held = 0
-    for piece in pieces:
-        buffer.append(piece)
-        held += len(piece)
-        if held >= block_frames:
-            joined = np.concatenate(buffer)
-            cut = held - held % block_frames
-            yield from np.split(joined[:cut], cut // block_frames)
-            buffer, held = [joined[cut:]], held - cut
-    if held:
-        yield np.concatenate(buffer)
 
 
 def downmix(data: NDArray[np.float32]) -> Samples:

@@ -6,11 +6,8 @@ WMA, ... -- is decoded here with PyAV, whose wheels ship the FFmpeg libraries (n
 install).
 
 Decoding streams packet by packet and is downmixed to mono float32 on the way, as everywhere
-in voxcli. `decoded` decodes one track once, front to back, into a temporary 16-bit mono FLAC
-file and yields that file: the conversion then reads it exactly as it reads a FLAC input
-(probing, the pause plan, sections read from disk by sample index), so random access is cheap
-and sample-exact whatever the container, memory stays bounded for hours of input, and the
-section cache sees the same samples on every run.
+in voxcli. Conversions do not read media files here by sample index: `voxcli.audio.media_spool`
+decodes the chosen track once into a temporary FLAC file that they read instead.
 
 Audio tracks are numbered from 1, in the container's order (`--audio-track N`). PyAV's
 exceptions become `InputError` here, once.
@@ -18,9 +15,7 @@ exceptions become `InputError` here, once.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +27,11 @@ from voxcli.errors import InputError
 
 if TYPE_CHECKING:
     from voxcli.audio.io import AudioInfo, Samples
-    from voxcli.progress import Reporter
 
 HINT = "give an audio or video file with sound (WAV, FLAC, MP3, Ogg, M4A/AAC, WebM, MP4, MOV, MKV)"
 
 #: Integer sample formats and the scale that maps them to [-1, 1).
 _SCALE = {"u8": 1 / 128, "s16": 1 / 32768, "s32": 1 / 2**31, "s64": 1 / 2**63}
-
-#: Decoded audio gathered before each write to the spool (Python work per write, not memory).
-_BLOCK_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -85,19 +76,6 @@ class MediaInfo:
                 hint=f"pass --audio-track 1..{len(self.tracks)} ({listed})",
             )
         return self.tracks[number - 1]
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """One audio track decoded into a temporary FLAC file that soundfile reads."""
-
-    path: Path
-    """The spool: 16-bit mono FLAC at the track's rate."""
-    info: AudioInfo
-    media: MediaInfo
-    track: Track
-    start_seconds: float
-    """When the track's first decoded sample plays, on the container's clock."""
 
 
 @contextmanager
@@ -148,15 +126,31 @@ def inspect(path: Path) -> MediaInfo:
 
 
 def blocks(path: Path, number: int = 1, block_frames: int = 65536) -> Iterator[Samples]:
-    """Audio track `number` of `path` as mono float32 blocks of about `block_frames`."""
+    """Audio track `number` of `path` as mono float32 blocks of exactly `block_frames` (the
+    last may be short), as `voxcli.audio.io.blocks` gives them."""
     with opened(path) as container:
-        media = describe(container)
-        track = media.track(number, path)
-        for _, block in _decode(container, track, path, block_frames):
-            yield block
+        track = describe(container).track(number, path)
+        pieces = (block for _, block in track_blocks(container, track, path, block_frames))
+        yield from rechunk(pieces, block_frames)
 
 
-def _decode(
+def rechunk(pieces: Iterable[Samples], block_frames: int) -> Iterator[Samples]:
+    """`pieces` of any length as blocks of exactly `block_frames` (the last may be short)."""
+    buffer: list[Samples] = []
+    held = 0
+    for piece in pieces:
+        buffer.append(piece)
+        held += len(piece)
+        if held >= block_frames:
+            joined = np.concatenate(buffer)
+            cut = held - held % block_frames
+            yield from np.split(joined[:cut], cut // block_frames)
+            buffer, held = [joined[cut:]], held - cut
+    if held:
+        yield np.concatenate(buffer)
+
+
+def track_blocks(
     container: Any, track: Track, path: Path, block_frames: int
 ) -> Iterator[tuple[float, Samples]]:
     """``(start seconds of the block, mono block)``, trimmed to the declared length.
@@ -224,71 +218,6 @@ def mono(frame: Any) -> Samples:
     return data.mean(axis=0, dtype=np.float64).astype(np.float32)
 
 
-@contextmanager
-def decoded(path: Path, number: int = 1, *, reporter: Reporter | None = None) -> Iterator[Decoded]:
-    """Decode audio track `number` of `path` into a temporary FLAC file, deleted afterwards.
-
-    One pass, block by block (memory does not grow with the input's length); `reporter` is
-    told the seconds decoded. The spool lives in the temporary folder (``TMPDIR``) and takes
-    about 60-90% of the same audio as 16-bit mono WAV.
-    """
-    from voxcli.audio import io
-
-    with opened(path) as container:
-        media = describe(container)
-        track = media.track(number, path)
-        if not track.sample_rate:
-            raise InputError(f"{path}: audio track {number} has no sample rate", hint=HINT)
-        fd, name = tempfile.mkstemp(prefix="voxcli-decoded-", suffix=".flac")
-        os.close(fd)
-        spool = Path(name)
-        try:
-            start = _spool(container, track, path, spool, reporter)
-            info = io.probe(spool)
-        except BaseException:
-            spool.unlink(missing_ok=True)
-            raise
-    try:
-        if info.frames == 0:  # probe refuses empty files, but say which input it was
-            raise InputError(f"{path} holds no audio (0 samples)", hint="choose a non-empty file")
-        yield Decoded(spool, info, media, track, start)
-    finally:
-        spool.unlink(missing_ok=True)
-
-
-def _spool(
-    container: Any, track: Track, path: Path, spool: Path, reporter: Reporter | None
-) -> float:
-    """Decode `track` into the FLAC file `spool`; return the track's start in seconds."""
-    import soundfile as sf
-
-    from voxcli.audio import io
-
-    total = round(track.declared_frames / track.sample_rate) if track.declared_frames else 0
-    if reporter is not None:
-        reporter.start(total, f"decoding {path.name}")
-    start = 0.0
-    done_seconds = 0
-    frames = 0
-    block = int(_BLOCK_SECONDS * track.sample_rate)
-    try:
-        with sf.SoundFile(str(spool), "w", track.sample_rate, 1, "PCM_16", format="FLAC") as out:
-            for start_seconds, samples in _decode(container, track, path, block):
-                start = start_seconds
-                out.write(np.frombuffer(io.to_pcm16(samples), dtype="<i2"))
-                frames += len(samples)
-                seconds = frames // track.sample_rate
-                if reporter is not None and seconds > done_seconds:
-                    reporter.advance(seconds - done_seconds)
-                    done_seconds = seconds
-    finally:
-        if reporter is not None:
-            reporter.finish()
-    if frames == 0:
-        raise InputError(f"{path} holds no audio (0 samples)", hint="choose a non-empty file")
-    return start
-
-
 def probe_info(path: Path) -> AudioInfo:
     """`voxcli.audio.io.AudioInfo` of the first audio track, from the header when it declares
     a length (else by decoding it all)."""
@@ -299,7 +228,7 @@ def probe_info(path: Path) -> AudioInfo:
         track = media.track(1, path)
         frames = track.declared_frames
         if frames is None:
-            frames = sum(len(b) for _, b in _decode(container, track, path, 1 << 20))
+            frames = sum(len(b) for _, b in track_blocks(container, track, path, 1 << 20))
     if frames == 0:
         raise InputError(f"{path} holds no audio (0 samples)", hint="choose a non-empty file")
     return AudioInfo(frames, track.sample_rate, track.channels, media.format.split(",")[0].upper())
@@ -311,7 +240,26 @@ def decode_bytes(data: bytes) -> tuple[Samples, int]:
 
     with opened(stdio.BytesIO(data)) as container:
         track = describe(container).track(1, Path("the audio body"))
-        parts = [block for _, block in _decode(container, track, Path("the audio body"), 1 << 20)]
+        parts = [
+            block for _, block in track_blocks(container, track, Path("the audio body"), 1 << 20)
+        ]
     if not parts:
         raise InputError("the audio body holds no audio", hint=HINT)
     return np.concatenate(parts), track.sample_rate
+
+
+def read(path: Path, start: int = 0, stop: int | None = None) -> tuple[Samples, int]:
+    """Frames ``[start, stop)`` of the first audio track, decoded from the file's start: fine for
+    whole files, slow for a late `start` (conversions read `voxcli.audio.media_spool`'s spool)."""
+    with opened(path) as container:
+        track = describe(container).track(1, path)
+        parts, pos = [], 0
+        for _, block in track_blocks(container, track, path, 1 << 16):
+            end = pos + len(block)
+            if end > start and (stop is None or pos < stop):
+                parts.append(block[max(0, start - pos) : None if stop is None else stop - pos])
+            pos = end
+            if stop is not None and pos >= stop:
+                break
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return samples, track.sample_rate

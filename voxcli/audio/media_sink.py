@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from voxcli.audio.formats import MEDIA_CONTAINERS, MediaContainer, Remux
+from voxcli.audio.containers import MEDIA_CONTAINERS, MediaContainer, Remux
 from voxcli.errors import InputError
 
 #: Converted audio encoded between two looks at the input's packets (interleaving grain).

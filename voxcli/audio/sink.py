@@ -22,13 +22,16 @@ passes through untouched comes out bit-identical.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO, Protocol
 
 import numpy as np
 import soundfile as sf
 
 from voxcli.audio import io
-from voxcli.audio.formats import MEDIA_CONTAINERS, OutputPlan
+from voxcli.audio.containers import MEDIA_CONTAINERS
+from voxcli.audio.formats import OutputPlan
 
 
 class Sink(Protocol):
@@ -102,3 +105,19 @@ def open_sink(target: BinaryIO, plan: OutputPlan, rate: int | None = None) -> Si
     if fmt.codec in ("pcm", "ulaw", "alaw"):
         return _RawSink(target, fmt.sample_rate, fmt.codec)
     return _FileSink(target, fmt.sample_rate, fmt.codec, fmt.bitrate_kbps)
+
+
+@contextmanager
+def opened_sink(target: BinaryIO, plan: OutputPlan, rate: int | None = None) -> Iterator[Sink]:
+    """`open_sink`, closed (finished) when the block ends without an error.
+
+    On an error the sink is closed while the exception is being handled, which a `MediaSink`
+    takes as "let go, do not finish" (the output is discarded anyway).
+    """
+    sink = open_sink(target, plan, rate)
+    try:
+        yield sink
+    except BaseException:
+        sink.close()
+        raise
+    sink.close()

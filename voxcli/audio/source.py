@@ -6,7 +6,7 @@ index at the end (an MP4 written without "faststart"). The spool is deleted when
 
 `open_audio` then makes any input readable by sample index: a file libsndfile reads is used as
 it is; anything else (M4A, WebM, a video, ...) has its audio track decoded once into a
-temporary FLAC file (`voxcli.audio.media.decoded`).
+temporary FLAC file (`voxcli.audio.media_spool.decoded`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from voxcli.errors import InputError
 
 if TYPE_CHECKING:
     from voxcli.audio.io import AudioInfo
-    from voxcli.audio.media import Decoded
+    from voxcli.audio.media_spool import Decoded
     from voxcli.progress import Reporter
 
 
@@ -56,14 +56,14 @@ def open_audio(
     `audio_track` (from 1) picks among a container's audio tracks; libsndfile's files have one.
     `reporter` hears about the decoding of a long media file.
     """
-    from voxcli.audio import io, media
+    from voxcli.audio import io, media_spool
 
     with open_input(arg) as path:
         info = io.soundfile_info(path) if audio_track == 1 else None
         if info is not None:
             yield Opened(path, info, path, None)
             return
-        with media.decoded(path, audio_track, reporter=reporter) as track:
+        with media_spool.decoded(path, audio_track, reporter=reporter) as track:
             yield Opened(track.path, track.info, path, track)
 
 

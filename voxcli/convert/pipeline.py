@@ -13,7 +13,6 @@ a format the user pinned with `-f` fails instead (exit 5, with a suggestion).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,14 +20,9 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from voxcli.audio import io
-from voxcli.audio.formats import (
-    MEDIA_CONTAINERS,
-    OutputFormat,
-    OutputPlan,
-    fallback_for,
-    parse_format,
-)
-from voxcli.audio.sink import Sink, open_sink
+from voxcli.audio.containers import MEDIA_CONTAINERS
+from voxcli.audio.formats import OutputFormat, OutputPlan, fallback_for, parse_format
+from voxcli.audio.sink import opened_sink
 from voxcli.backends.base import (
     MAX_UPLOAD_BYTES,
     AudioStream,
@@ -354,7 +348,7 @@ def _write_whole(
         target.write(result.audio)
     elif container in MEDIA_CONTAINERS:
         samples, rate = io.decode(result.audio, fmt)
-        with _sink(target, plan, rate) as sink:
+        with opened_sink(target, plan, rate) as sink:
             sink.write(samples)
     else:
         samples, rate = _pcm16(result.audio, fmt)
@@ -374,7 +368,7 @@ def _write_stream(
     """Write chunks as they arrive; raw formats are also played as they arrive."""
     container = plan.container
     if container in MEDIA_CONTAINERS:  # AAC or Opus encoded from a pcm_* stream
-        with _sink(target, plan, fmt.sample_rate) as sink:
+        with opened_sink(target, plan, fmt.sample_rate) as sink:
             for pcm in io.pcm16_chunks(stream):
                 samples = io.int16_to_float(pcm)
                 sink.write(samples)
@@ -413,18 +407,6 @@ def _write_stream(
         received = b"".join(written)
         if received:
             on_audio(*io.decode(received, fmt))
-
-
-@contextmanager
-def _sink(target: BinaryIO, plan: OutputPlan, rate: int) -> Iterator[Sink]:
-    """`plan`'s sink for samples at `rate`, closed (finished) only when the block succeeds."""
-    sink = open_sink(target, plan, rate)
-    try:
-        yield sink
-    except BaseException:
-        sink.close()  # a `MediaSink` closed while an exception is raised only lets go
-        raise
-    sink.close()
 
 
 def _written(stream: AudioStream, target: BinaryIO) -> Iterator[bytes]:

@@ -242,7 +242,8 @@ def _keep_video(plan: OutputPlan, opened: Opened, reporter: Reporter) -> OutputP
     Checked here, before anything is uploaded: a stream the output container cannot carry is
     an `InputError`.
     """
-    from voxcli.audio.formats import VIDEO_EXTENSIONS, Remux
+    from voxcli.audio.containers import Remux
+    from voxcli.audio.formats import VIDEO_EXTENSIONS
     from voxcli.audio.media_sink import check_remux
 
     if f".{plan.container}" not in VIDEO_EXTENSIONS or opened.decoded is None:
