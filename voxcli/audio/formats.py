@@ -37,12 +37,6 @@ from voxcli.errors import InputError
 
 CODECS = ("mp3", "pcm", "wav", "ulaw", "alaw", "opus")
 
-#: Input files `batch` takes from folders, globs and input lists by default (lowercase, with the
-#: dot): what `voxcli.audio.io` decodes. `--include` patterns replace this filter.
-INPUT_EXTENSIONS: frozenset[str] = frozenset(
-    {".wav", ".wave", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc"}
-)
-
 #: The whole-file endpoint's `output_format` enum (reference §3.1, 2026-08 spec).
 CONVERT_FORMATS: tuple[str, ...] = (
     "alaw_8000",
@@ -162,9 +156,10 @@ def parse_format(name: str) -> OutputFormat:
     return OutputFormat(match.group(0), codec, int(match["rate"]), bitrate)
 
 
-#: Extensions voxcli reads (lowercase, with the dot): what `batch` picks up in a folder by
-#: default. libsndfile reads the first line; PyAV (FFmpeg) reads the rest, and anything else
-#: FFmpeg can demux when named explicitly.
+#: Input files `batch` takes from folders, globs and input lists by default (lowercase, with the
+#: dot): what `voxcli.audio.io` decodes, audio and video. libsndfile reads the first line,
+#: PyAV (FFmpeg) the rest; a file named explicitly may be anything FFmpeg demuxes.
+#: `--include` patterns replace this filter.
 INPUT_EXTENSIONS: frozenset[str] = frozenset(
     {".wav", ".wave", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc"}
     | {".m4a", ".m4b", ".aac", ".caf", ".amr", ".wma", ".mka", ".weba"}

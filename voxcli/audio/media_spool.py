@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from voxcli import tempfiles
 from voxcli.audio.media import HINT, MediaInfo, Track, describe, opened, track_blocks
 from voxcli.errors import InputError
 
@@ -59,19 +60,24 @@ def decoded(path: Path, number: int = 1, *, reporter: Reporter | None = None) ->
         track = media.track(number, path)
         if not track.sample_rate:
             raise InputError(f"{path}: audio track {number} has no sample rate", hint=HINT)
-        fd, name = tempfile.mkstemp(prefix="voxcli-decoded-", suffix=".flac")
+        # Registered with `voxcli.tempfiles`, so a batch that stops removes it at once.
+        fd, spool = tempfiles.make(Path(tempfile.gettempdir()), f"{path.name}.flac", ".tmp")
         os.close(fd)
-        spool = Path(name)
         try:
             start = _spool(container, track, path, spool, reporter)
             info = io.probe(spool)
         except BaseException:
-            spool.unlink(missing_ok=True)
+            _remove(spool)
             raise
     try:
         yield Decoded(spool, info, media, track, start)
     finally:
-        spool.unlink(missing_ok=True)
+        _remove(spool)
+
+
+def _remove(spool: Path) -> None:
+    spool.unlink(missing_ok=True)
+    tempfiles.forget(spool)
 
 
 def _spool(

@@ -31,7 +31,6 @@ class ConvertArgs:
     seed: int | None
     latency: int | None
     input_pcm: bool
-    audio_track: int
     settings: str | None
     expressive: bool
     stability: float | None
@@ -56,6 +55,8 @@ class ConvertArgs:
     overwrite: bool | None
     json_output: bool
     quiet: bool
+    audio_track: int = 1
+    """`--audio-track` (only `convert` has it: a take has one track)."""
 
 
 def run_convert(a: ConvertArgs) -> None:
