@@ -206,3 +206,21 @@ def test_a_long_memo_goes_through_sections_and_resumes_from_the_cache(
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["sections"]["cached"] == len(sections["sections"])
     assert len(conversions(identity)) == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["convert", "--help"], ["config", "show"], ["models", "--backend", "local"]],
+)
+def test_commands_that_touch_no_media_do_not_import_pyav(tmp_path: Path, argv: list[str]) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['voxcli', *{argv!r}]\n"
+        "from voxcli.cli import main\n"
+        "code = 0\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code or 0\n"
+        "print(code, 'av' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "0 False", done.stderr
+    assert done.stdout.strip()
