@@ -224,3 +224,12 @@ def test_commands_that_touch_no_media_do_not_import_pyav(tmp_path: Path, argv: l
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "0 False", done.stderr
     assert done.stdout.strip()
+
+
+def test_stdin_is_called_stdin_in_messages(api: ApiServer, tmp_path: Path) -> None:
+    data = write_media(tmp_path / "silent.mp4", "mp4", with_audio=False).read_bytes()
+    output = tmp_path / "out.wav"
+    result = runner.invoke(app, ["convert", "-", "-v", "Rachel", "-o", str(output)], input=data)
+    assert result.exit_code == 4, result.output
+    assert "error: stdin has no audio track" in result.stderr
+    assert conversions(api) == [] and not output.exists()

@@ -65,7 +65,7 @@ class MediaInfo:
     video_streams: int
     """Video streams, not counting cover art (an attached picture)."""
 
-    def track(self, number: int, path: Path) -> Track:
+    def track(self, number: int, path: str | Path) -> Track:
         """Audio track `number` (from 1), or the `InputError` saying what there is."""
         if not self.tracks:
             raise InputError(f"{path} has no audio track", hint="give a file with sound in it")
@@ -79,14 +79,15 @@ class MediaInfo:
 
 
 @contextmanager
-def opened(path: Path | BinaryIO) -> Iterator[Any]:
-    """`av.open(path)` with FFmpeg's errors as `InputError` (unreadable, not media, ...)."""
+def opened(path: Path | BinaryIO, name: str | None = None) -> Iterator[Any]:
+    """`av.open(path)` with FFmpeg's errors as `InputError` (unreadable, not media, ...);
+    `name` is how the message calls the input."""
     import av
 
     try:
         container = av.open(str(path) if isinstance(path, Path) else path, "r")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        label = path if isinstance(path, Path) else "the audio body"
+        label = name or (path if isinstance(path, Path) else "the audio body")
         raise InputError(
             f"cannot decode {label}: not a supported audio or video file", hint=HINT
         ) from exc
@@ -151,7 +152,7 @@ def rechunk(pieces: Iterable[Samples], block_frames: int) -> Iterator[Samples]:
 
 
 def track_blocks(
-    container: Any, track: Track, path: Path, block_frames: int
+    container: Any, track: Track, path: str | Path, block_frames: int
 ) -> Iterator[tuple[float, Samples]]:
     """``(start seconds of the block, mono block)``, trimmed to the declared length.
 

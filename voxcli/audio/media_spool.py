@@ -46,25 +46,29 @@ class Decoded:
 
 
 @contextmanager
-def decoded(path: Path, number: int = 1, *, reporter: Reporter | None = None) -> Iterator[Decoded]:
+def decoded(
+    path: Path, number: int = 1, *, reporter: Reporter | None = None, name: str | None = None
+) -> Iterator[Decoded]:
     """Decode audio track `number` of `path` into a temporary FLAC file, deleted afterwards.
 
     One pass, block by block (memory does not grow with the input's length); `reporter` is
-    told the seconds decoded. The spool lives in the temporary folder (``TMPDIR``) and takes
-    about 60-90% of the same audio as 16-bit mono WAV.
+    told the seconds decoded. `name` is how messages call the input (``stdin`` for a spooled
+    stdin). The spool lives in the temporary folder (``TMPDIR``) and takes about half the space
+    of the same audio as 16-bit mono WAV.
     """
     from voxcli.audio import io
 
-    with opened(path) as container:
+    shown = name or str(path)
+    with opened(path, shown) as container:
         media = describe(container)
-        track = media.track(number, path)
+        track = media.track(number, shown)
         if not track.sample_rate:
-            raise InputError(f"{path}: audio track {number} has no sample rate", hint=HINT)
+            raise InputError(f"{shown}: audio track {number} has no sample rate", hint=HINT)
         # Registered with `voxcli.tempfiles`, so a batch that stops removes it at once.
         fd, spool = tempfiles.make(Path(tempfile.gettempdir()), f"{path.name}.flac", ".tmp")
         os.close(fd)
         try:
-            start = _spool(container, track, path, spool, reporter)
+            start = _spool(container, track, shown, spool, reporter)
             info = io.probe(spool)
         except BaseException:
             _remove(spool)
@@ -81,7 +85,7 @@ def _remove(spool: Path) -> None:
 
 
 def _spool(
-    container: Any, track: Track, path: Path, spool: Path, reporter: Reporter | None
+    container: Any, track: Track, shown: str, spool: Path, reporter: Reporter | None
 ) -> float:
     """Decode `track` into the FLAC file `spool`; return the track's start in seconds."""
     import soundfile as sf
@@ -90,14 +94,14 @@ def _spool(
 
     total = round(track.declared_frames / track.sample_rate) if track.declared_frames else 0
     if reporter is not None:
-        reporter.start(total, f"decoding {path.name}")
+        reporter.start(total, f"decoding {Path(shown).name}")
     start = 0.0
     done_seconds = 0
     frames = 0
     block = int(_BLOCK_SECONDS * track.sample_rate)
     try:
         with sf.SoundFile(str(spool), "w", track.sample_rate, 1, "PCM_16", format="FLAC") as out:
-            for start_seconds, samples in track_blocks(container, track, path, block):
+            for start_seconds, samples in track_blocks(container, track, shown, block):
                 start = start_seconds
                 out.write(np.frombuffer(io.to_pcm16(samples), dtype="<i2"))
                 frames += len(samples)
@@ -109,5 +113,5 @@ def _spool(
         if reporter is not None:
             reporter.finish()
     if frames == 0:
-        raise InputError(f"{path} holds no audio (0 samples)", hint="choose a non-empty file")
+        raise InputError(f"{shown} holds no audio (0 samples)", hint="choose a non-empty file")
     return start

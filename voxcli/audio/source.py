@@ -63,7 +63,8 @@ def open_audio(
         if info is not None:
             yield Opened(path, info, path, None)
             return
-        with media_spool.decoded(path, audio_track, reporter=reporter) as track:
+        name = "stdin" if arg == "-" else None
+        with media_spool.decoded(path, audio_track, reporter=reporter, name=name) as track:
             yield Opened(track.path, track.info, path, track)
 
 
