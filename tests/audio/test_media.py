@@ -131,10 +131,7 @@ def test_a_failed_conversion_does_not_finish_the_video(tmp_path: Path) -> None:
     target = stdio.BytesIO()
     sink = MediaSink(target, "mp4", 44100, Remux(source, 1, 0.0, 2.0))
     sink.write(np.zeros(4410, np.float32))
-    try:
-        raise RuntimeError("the service failed")
-    except RuntimeError:
-        sink.close()  # as the long-audio runner does on its way out
+    sink.abort()  # as the long-audio runner does when a section fails
     assert target.getbuffer().nbytes < 20_000  # no 2 s of silence, no video copied
 
 

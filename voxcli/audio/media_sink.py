@@ -17,7 +17,6 @@ anything is uploaded, so a stream the output container cannot carry is refused f
 from __future__ import annotations
 
 import io as stdio
-import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -59,8 +58,9 @@ def _add_audio(out: Any, spec: MediaContainer, sample_rate: int) -> Any:
     return stream
 
 
-def _add_streams(inp: Any, out: Any, spec: MediaContainer, sample_rate: int, remux: Remux,
-            ext: str) -> _Layout:  # fmt: skip
+def _add_streams(
+    inp: Any, out: Any, spec: MediaContainer, sample_rate: int, remux: Remux, ext: str
+) -> _Layout:
     """Add the output's streams in the input's order, the replaced track's place kept."""
     layout: _Layout | None = None
     copied: dict[int, Any] = {}
@@ -114,12 +114,12 @@ def check_remux(remux: Remux, container: str) -> list[str]:
     Builds the output's header in memory, so it costs nothing and uploads nothing. Returns
     what will be left out (data streams or attachments the container has no place for).
     """
+    import av
+
     from voxcli.audio.media import opened
 
     spec = MEDIA_CONTAINERS[container]
     ext = f".{container}"
-    import av
-
     with opened(remux.source) as inp:
         out = av.open(stdio.BytesIO(), "w", format=spec.muxer)
         try:
@@ -177,7 +177,7 @@ class MediaSink:
         self._mov = spec.muxer in _MOV_MUXERS
         self._written = 0
         self._pts = 0
-        if start and spec.muxer in _MOV_MUXERS:
+        if start and self._mov:
             self._expected = (self._expected or 0) + start
             self._lead = start  # written as silence by the first `write`
         else:
@@ -236,15 +236,7 @@ class MediaSink:
             self._out.mux(packet)
 
     def close(self) -> None:
-        """Pad to the replaced track's length, flush the encoder, copy the rest, finish.
-
-        NOTE: called while an exception is being handled (a failed or interrupted conversion,
-        whose output is discarded) it only lets go of its files: finishing would copy the rest
-        of a video and encode silence up to its length, for nothing.
-        """
-        if sys.exc_info()[1] is not None:
-            self._release()
-            return
+        """Pad to the replaced track's length, flush the encoder, copy the rest, finish."""
         try:
             if self._lead:
                 self.write(np.zeros(0, np.float32))
@@ -257,6 +249,14 @@ class MediaSink:
             self._release()
         self._target.seek(0, 2)
         self._target.flush()
+
+    def abort(self) -> None:
+        """Let go of the input and the encoder: the output is being discarded.
+
+        Finishing would copy the rest of a video and encode silence up to its length, which
+        for an interrupted hour-long video takes minutes, for nothing.
+        """
+        self._release()
 
     def _release(self) -> None:
         self._inputs.close()

@@ -45,6 +45,9 @@ class Sink(Protocol):
     def close(self) -> None:
         """Finish the output (flush encoders, rewrite headers). The target stays open."""
 
+    def abort(self) -> None:
+        """Let go of the encoder without finishing: the output is being discarded."""
+
 
 class _RawSink:
     """Headerless 16-bit PCM or G.711: each block is encoded on its own."""
@@ -62,6 +65,9 @@ class _RawSink:
 
     def close(self) -> None:
         self._target.flush()
+
+    def abort(self) -> None:
+        pass
 
 
 class _FileSink:
@@ -88,6 +94,9 @@ class _FileSink:
         self._target.seek(0, 2)
         self._target.flush()
 
+    def abort(self) -> None:
+        self._writer.close()  # libsndfile has nothing lighter; it is quick
+
 
 def open_sink(target: BinaryIO, plan: OutputPlan, rate: int | None = None) -> Sink:
     """Open a sink that writes `plan`'s output format into `target` (a seekable binary file).
@@ -109,15 +118,11 @@ def open_sink(target: BinaryIO, plan: OutputPlan, rate: int | None = None) -> Si
 
 @contextmanager
 def opened_sink(target: BinaryIO, plan: OutputPlan, rate: int | None = None) -> Iterator[Sink]:
-    """`open_sink`, closed (finished) when the block ends without an error.
-
-    On an error the sink is closed while the exception is being handled, which a `MediaSink`
-    takes as "let go, do not finish" (the output is discarded anyway).
-    """
+    """`open_sink`, closed (finished) when the block ends without an error, else aborted."""
     sink = open_sink(target, plan, rate)
     try:
         yield sink
     except BaseException:
-        sink.close()
+        sink.abort()
         raise
     sink.close()

@@ -179,7 +179,7 @@ def convert_long(
         pool.shutdown(wait=not interrupted, cancel_futures=True)
         _discard(pending)
         with contextlib.suppress(Exception):
-            sink.close()  # the caller discards the output; just release the encoder
+            sink.abort()  # the caller discards the output; just release the encoder
         raise
     finally:
         reporter.finish()
