@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,7 @@ from tests.support.media import (
     write_media,
 )
 from tests.support.server import TEST_KEY
+from tests.support.tmpfs import small_disk
 from tests.support.transform_backend import TransformBackend
 from voxcli.cli import app
 from voxcli.server import ApiServer
@@ -215,3 +217,18 @@ def test_a_stopped_video_conversion_leaves_nothing_behind(
         assert leftovers(tmp_path) == [] and list(spools.iterdir()) == []
     else:  # a killed process cleans nothing up, but leaves nothing that looks finished
         assert all(name.endswith(".part") for name in leftovers(tmp_path))
+
+
+def test_a_full_disk_under_a_video_is_one_error_line(api: ApiServer, tmp_path: Path) -> None:
+    source = write_media(tmp_path / "talk.mkv", "mkv", 4.0)
+    with small_disk(tmp_path / "small", size="32k") as disk:
+        for name in ("talk.mkv", "talk.m4a"):
+            done = subprocess.run(
+                [sys.executable, "-m", "voxcli", "convert", str(source), "-v", "Rachel",
+                 "-o", str(disk / name), "-q"],
+                capture_output=True, text=True, env=dict(os.environ), check=False,
+            )  # fmt: skip
+            assert done.returncode == 4, done.stderr
+            assert f"error: no space left on device while writing {disk / name}" in done.stderr
+            assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+            assert os.listdir(disk) == []

@@ -16,6 +16,7 @@ anything is uploaded, so a stream the output container cannot carry is refused f
 
 from __future__ import annotations
 
+import errno
 import io as stdio
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -135,6 +136,30 @@ def check_remux(remux: Remux, container: str) -> list[str]:
     return [f"{ext} has no place for the input's {d}; it is left out" for d in layout.dropped]
 
 
+class _ErrorCodes:
+    """A target whose failed writes return FFmpeg's negative error code instead of raising.
+
+    NOTE: an exception raised inside PyAV's write callback is stashed, and FFmpeg goes on
+    writing (the trailer, a flush): the next failure makes PyAV print the first one as
+    "PyAV library exception being dropped" with its traceback. A negative return fails the
+    write in FFmpeg itself, which PyAV then raises once. The file underneath
+    (`voxcli.audio.output.Destination`'s) keeps the OSError to report it.
+    """
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def write(self, data: bytes) -> int:
+        try:
+            written = self._file.write(data)
+        except OSError as exc:
+            return -(exc.errno or errno.EIO)
+        return len(data) if written is None else written
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
+
+
 def _empty_mov_text(packet: Any) -> bool:
     """An empty MP4 text sample: what MP4 muxers put in the gaps between subtitles."""
     context = packet.stream.codec_context
@@ -151,7 +176,7 @@ class MediaSink:
         self.sample_rate = sample_rate
         self._target = target
         spec = MEDIA_CONTAINERS[container]
-        self._out = av.open(target, "w", format=spec.muxer)
+        self._out = av.open(_ErrorCodes(target), "w", format=spec.muxer)
         self._inputs = ExitStack()
         self._packets: Any = None
         self._next: Any = None
