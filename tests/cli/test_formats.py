@@ -20,10 +20,12 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from tests.cli.helpers import conversions, leftovers
+from tests.support.long_speech import long_speech
 from tests.support.media import KINDS, voice, write_media
 from tests.support.server import TEST_KEY
 from tests.support.transform_backend import TransformBackend
 from voxcli.audio.formats import OUTPUT_EXTENSIONS
+from voxcli.audio.io import resample
 from voxcli.cli import app
 from voxcli.server import ApiServer
 
@@ -233,3 +235,12 @@ def test_stdin_is_called_stdin_in_messages(api: ApiServer, tmp_path: Path) -> No
     assert result.exit_code == 4, result.output
     assert "error: stdin has no audio track" in result.stderr
     assert conversions(api) == [] and not output.exists()
+
+
+def test_a_local_voice_is_made_from_a_voice_memo(tmp_path: Path) -> None:
+    reference = long_speech(tmp_path / "reference.wav", 0.3, voice="en-us+f3")
+    samples, rate = sf.read(str(reference), dtype="float32")
+    memo = write_media(tmp_path / "reference.m4a", "m4a", tracks=[resample(samples, rate, 44100)])
+    added = runner.invoke(app, ["voices", "-q", "add", "Memo Voice", str(memo)])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.strip() == "memo-voice"
