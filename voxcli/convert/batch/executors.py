@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voxcli.convert.batch.plan import Task
-from voxcli.convert.batch.work import FileError, FileResult, convert_file
+from voxcli.convert.batch.work import FileResult, convert_task, failed_task
 
 if TYPE_CHECKING:
     from voxcli.backends.base import Backend
@@ -64,23 +64,11 @@ class ThreadExecutor:
     def submit(self, task: Task, done: Callable[[FileResult], None]) -> None:
         def work() -> None:
             try:
-                result = convert_file(
-                    task.item.source,
-                    task.output,
-                    task.key,
-                    replace_output=task.replace,
-                    settings=self.settings,
-                    backend=self.backend,
-                    target=self.target,
+                result = convert_task(
+                    task, settings=self.settings, backend=self.backend, target=self.target
                 )
             except BaseException as exc:  # tempfiles.Abandoned, or a bug outside convert_file
-                result = FileResult(
-                    task.key,
-                    str(task.item.source),
-                    str(task.output),
-                    "failed",
-                    error=FileError.of(exc),
-                )
+                result = failed_task(task, exc)
             finally:
                 with self._lock:
                     self._files -= 1
@@ -148,13 +136,7 @@ class ProcessExecutor:
             try:
                 result = future.result()
             except BaseException as exc:  # a worker died (BrokenProcessPool) or was cancelled
-                result = FileResult(
-                    task.key,
-                    str(task.item.source),
-                    str(task.output),
-                    "failed",
-                    error=FileError.of(exc),
-                )
+                result = failed_task(task, exc)
             done(result)
 
         future.add_done_callback(finished)

@@ -44,16 +44,8 @@ def start(setup: EngineSetup) -> None:
 
 
 def convert(task: Task) -> FileResult:
-    """Convert one file (see `voxcli.convert.batch.work.convert_file`)."""
-    from voxcli.convert.batch.work import convert_file
+    """Convert one file (see `voxcli.convert.batch.work.convert_task`)."""
+    from voxcli.convert.batch.work import convert_task
 
     assert _setup is not None and _backend is not None, "start() runs first"
-    return convert_file(
-        task.item.source,
-        task.output,
-        task.key,
-        replace_output=task.replace,
-        settings=_setup.settings,
-        backend=_backend,
-        target=_setup.target,
-    )
+    return convert_task(task, settings=_setup.settings, backend=_backend, target=_setup.target)

@@ -61,6 +61,8 @@ class Task:
     """The output may be replaced (``--overwrite``, or finishing an interrupted file)."""
     duration: float | None = None
     """Seconds of audio (known once probed, for the credits estimate and progress)."""
+    settings: str = ""
+    """The hash of the settings this file's output is made with (`settings_hash`)."""
 
 
 def output_rel(item: Item, extension: str) -> PurePosixPath:
@@ -93,13 +95,14 @@ def decide(
     records: Mapping[str, Record],
     *,
     mode: Mode,
-    settings: str,
+    settings: Sequence[str],
 ) -> list[Task]:
-    """A `Task` per item (see the module docstring for the rules)."""
+    """A `Task` per item, `settings[i]` the hash of item i's output kind (see the module
+    docstring for the rules)."""
     tasks = []
-    for item, output, key in zip(items, outputs, keys, strict=True):
-        task = Task(item, output, key, True, "new")
-        _decide(task, records.get(key), mode, settings)
+    for item, output, key, hashed in zip(items, outputs, keys, settings, strict=True):
+        task = Task(item, output, key, True, "new", settings=hashed)
+        _decide(task, records.get(key), mode, hashed)
         tasks.append(task)
     return tasks
 

@@ -94,7 +94,6 @@ class Runner:
         writer: ManifestWriter,
         events: Events,
         *,
-        settings: str,
         shard: str | None,
         fail_fast: bool = False,
         budget: int | None = None,
@@ -103,7 +102,6 @@ class Runner:
         self.executor = executor
         self.writer = writer
         self.events = events
-        self.settings = settings
         self.shard = shard
         self.fail_fast = fail_fast
         self.budget = budget
@@ -172,7 +170,7 @@ class Runner:
                 "output": task.key,
                 "input": str(task.item.source),
                 **identity,
-                "settings": self.settings,
+                "settings": task.settings,
                 "shard": self.shard,
                 "status": "started",
             }
@@ -187,7 +185,7 @@ class Runner:
                 self._said.add(notice)
                 self.events.notice(notice)
         self._reserved.pop(result.key, None)
-        self.writer.append(result.record(self.settings, self.shard))
+        self.writer.append(result.record(self.shard))
         self.results.append(result)
         progress = self.progress
         progress.files_done += 1
@@ -221,9 +219,10 @@ class Runner:
                 str(task.item.source),
                 str(task.output),
                 "skipped",
+                task.settings,
                 reason=f"not sent: {self.stop.reason}",
                 duration=task.duration,
             )
-            self.writer.append(result.record(self.settings, self.shard))
+            self.writer.append(result.record(self.shard))
             self.results.append(result)
             self.events.finished(result)

@@ -73,7 +73,6 @@ class BatchSession:
             else None
         )
         options.settings.check()
-        self.output_plan = _output_plan(options)
         filters = discover.Filters(INPUT_EXTENSIONS, options.include, options.exclude)
         found = discover.discover(
             options.inputs,
@@ -84,8 +83,11 @@ class BatchSession:
         )
         self.found = len(found)
         self.items = [i for i in found if self.shard is None or self.shard.takes(i.rel)]
-        extension = _extension(self.output_plan)
-        self.keys = [output_rel(i, extension).as_posix() for i in self.items]
+        self.suffixes = [_suffix(options, item.rel.name) for item in self.items]
+        self.plans = {suffix: _plan(options, suffix) for suffix in set(self.suffixes)}
+        self.keys = [
+            output_rel(i, x).as_posix() for i, x in zip(self.items, self.suffixes, strict=True)
+        ]
         self.outputs = [options.out_dir / key for key in self.keys]
         discover.check_layout(self.items, options.out_dir, self.outputs)
         self.manifest_path = options.manifest or manifest.default_path(
@@ -93,7 +95,6 @@ class BatchSession:
         )
         self.tasks: list[Task] = []
         self.target: Target | None = None
-        self.settings_hash = ""
         self.budget: int | None = None
         self.runner: Runner | None = None
         self.on_runner: Callable[[Runner], None] | None = None
@@ -110,9 +111,10 @@ class BatchSession:
         from voxcli.convert.run import resolve_target
 
         self.target = resolve_target(self.options.settings, backend)
-        self.settings_hash = settings_hash(
-            self.target, backend, self.output_plan, self.options.settings
-        )
+        hashes = {
+            suffix: settings_hash(self.target, backend, plan, self.options.settings)
+            for suffix, plan in self.plans.items()
+        }
         paths = [*manifest.manifests_in(self.options.out_dir), self.manifest_path]
         records = manifest.latest(manifest.read_records(dict.fromkeys(paths)))
         self.tasks = decide(
@@ -121,7 +123,7 @@ class BatchSession:
             self.keys,
             records,
             mode=self.options.mode,
-            settings=self.settings_hash,
+            settings=[hashes[suffix] for suffix in self.suffixes],
         )
         # Left by a run that was killed (SIGKILL): never mistaken for results, now removed.
         tempfiles.remove_stale(self.options.out_dir)
@@ -180,7 +182,7 @@ class BatchSession:
                     {
                         "output": task.key,
                         "input": str(task.item.source),
-                        "settings": self.settings_hash,
+                        "settings": task.settings,
                         "shard": self.shard_text,
                         "status": "skipped",
                         "reason": task.reason,
@@ -192,7 +194,6 @@ class BatchSession:
             executor,
             writer,
             events,
-            settings=self.settings_hash,
             shard=self.shard_text,
             fail_fast=self.options.fail_fast,
             budget=self.budget,
@@ -203,7 +204,7 @@ class BatchSession:
         settings = self.options.settings
         if settings.use_cache:
             SectionCache().prune(settings.cache_max_bytes or 0)
-        summary = from_results(results, settings=self.settings_hash, shard=self.shard_text)
+        summary = from_results(results, shard=self.shard_text)
         summary.files = [
             *(skipped_row(t.key, t.item.source, t.reason) for t in self.tasks if not t.convert),
             *summary.files,
@@ -236,19 +237,21 @@ class BatchSession:
         )
 
 
-def _output_plan(options: BatchOptions) -> OutputPlan:
+def _suffix(options: BatchOptions, name: str) -> str:
+    """The output extension for an input called `name`: `--ext`, else the rule `convert`
+    uses for its default names (a video stays a video unless a format was chosen)."""
+    from voxcli.audio.formats import default_output_suffix
+
+    if options.extension:
+        return options.extension if options.extension.startswith(".") else f".{options.extension}"
+    return default_output_suffix(name, options.settings.output_format)
+
+
+def _plan(options: BatchOptions, suffix: str) -> OutputPlan:
+    """What outputs ending in `suffix` request and how they are written (may refuse, exit 4)."""
     from voxcli.audio.formats import plan_output
 
-    extension = options.extension
-    if extension is not None and not extension.startswith("."):
-        extension = "." + extension
-    return plan_output(f"out{extension}" if extension else None, options.settings.output_format)
-
-
-def _extension(plan: OutputPlan) -> str:
-    from voxcli.audio.formats import output_extension
-
-    return output_extension(plan)
+    return plan_output(f"out{suffix}", options.settings.output_format)
 
 
 def _probe(tasks: Iterable[Task]) -> None:

@@ -112,9 +112,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def from_results(results: Iterable[FileResult], *, settings: str, shard: str | None) -> Summary:
+def from_results(results: Iterable[FileResult], *, shard: str | None) -> Summary:
     """The summary of one run's results."""
-    return Summary([result.record(settings, shard) for result in results])
+    return Summary([result.record(shard) for result in results])
 
 
 def from_manifests(paths: Sequence[Path]) -> Summary:
@@ -129,4 +129,4 @@ def from_manifests(paths: Sequence[Path]) -> Summary:
 
 def skipped_row(key: str, source: Path, reason: str) -> dict[str, Any]:
     """A summary row for a file this run skipped without converting."""
-    return FileResult(key, str(source), key, "skipped", reason=reason).record("", None)
+    return FileResult(key, str(source), key, "skipped", reason=reason).record(None)

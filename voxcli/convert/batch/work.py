@@ -17,6 +17,7 @@ from voxcli.errors import ExitStatus, InputError, VoxError
 
 if TYPE_CHECKING:
     from voxcli.backends.base import Backend
+    from voxcli.convert.batch.plan import Task
     from voxcli.convert.job import ConvertSettings
     from voxcli.convert.run import Target
     from voxcli.progress import Reporter
@@ -55,6 +56,8 @@ class FileResult:
     output: str
     status: str
     """``done``, ``failed`` or ``skipped``."""
+    settings: str = ""
+    """The settings hash the file was converted with (see `voxcli.convert.batch.plan`)."""
     reason: str = ""
     duration: float | None = None
     request_ids: list[str] = field(default_factory=list)
@@ -71,14 +74,36 @@ class FileResult:
     notices: list[str] = field(default_factory=list)
     """What the conversion had to say (e.g. a format fallback); shown once per batch."""
 
-    def record(self, settings: str, shard: str | None) -> dict[str, Any]:
+    def record(self, shard: str | None) -> dict[str, Any]:
         """The manifest line for this result."""
         data = asdict(self)
         del data["key"], data["output"]  # the manifest's key is the output relative to OUT_DIR
         identity = data.pop("identity")
         del data["notices"]
         data["error"] = None if self.error is None else asdict(self.error)
-        return {"output": self.key, **identity, "settings": settings, "shard": shard, **data}
+        return {"output": self.key, **identity, "shard": shard, **data}
+
+
+def convert_task(
+    task: Task, *, settings: ConvertSettings, backend: Backend, target: Target
+) -> FileResult:
+    """`convert_file` for a batch's task."""
+    return convert_file(
+        task.item.source,
+        task.output,
+        task.key,
+        replace_output=task.replace,
+        settings_hash=task.settings,
+        settings=settings,
+        backend=backend,
+        target=target,
+    )
+
+
+def failed_task(task: Task, exc: BaseException) -> FileResult:
+    """The result of a task whose conversion could not even run (a worker died, a bug)."""
+    return FileResult(task.key, str(task.item.source), str(task.output), "failed",
+                      task.settings, error=FileError.of(exc))  # fmt: skip
 
 
 def convert_file(
@@ -87,6 +112,7 @@ def convert_file(
     key: str,
     *,
     replace_output: bool,
+    settings_hash: str,
     settings: ConvertSettings,
     backend: Backend,
     target: Target,
@@ -99,7 +125,7 @@ def convert_file(
     from voxcli.convert.run import run_conversion
 
     started = time.monotonic()
-    result = FileResult(key, str(source), str(output), "failed")
+    result = FileResult(key, str(source), str(output), "failed", settings_hash)
     reporter = reporter or _Notices(result.notices)
     try:
         try:
