@@ -6,9 +6,15 @@
         server.requests              # RecordedRequest list, in arrival order
         server.fail_next(503, times=2)
 
-The knobs (`fail_next`, `cut_next_stream`, `latency_seconds`, `max_concurrent`,
-`allowed_formats`) let tests play the service's failure modes over a real socket; `voxcli serve`
-leaves them off and passes ``record=False`` so memory stays flat however long it runs.
+The knobs (`fail_next`, `cut_next_stream`, `chaos`, `latency_seconds`, `max_concurrent`,
+`allowed_formats`, and the subscription's `tier` and `character_limit`) let tests play the
+service's failure modes over a real socket; `voxcli serve` leaves them off and passes
+``record=False`` so memory stays flat however long it runs.
+
+Like the service, every conversion answer (success or 429) carries
+``current-concurrent-requests`` -- the conversions in flight server-wide when it was answered,
+so account-wide when several clients share the server -- and, when `max_concurrent` is set,
+``maximum-concurrent-requests``.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from voxcli.backends.base import Backend
 from voxcli.errors import ConfigError
 from voxcli.server.errors import Shape
 from voxcli.server.exchange import Call, Headers
-from voxcli.server.faults import ConcurrencyGate, FaultQueue
+from voxcli.server.faults import Chaos, ConcurrencyGate, FaultQueue
 from voxcli.server.handler import ApiHTTPServer
 from voxcli.server.multipart import FilePart
 
@@ -51,8 +57,17 @@ class RecordedRequest:
     status: int | None = None
     """The status answered (set before the body is sent)."""
     ended: float | None = None
-    """`time.monotonic()` when the answer's last byte was about to be sent."""
+    """`time.monotonic()` when the answer's last byte was about to be sent (or, for a whole
+    answer chaos cut short, when its connection was dropped)."""
+    completed: float | None = None
+    """`time.monotonic()` once the whole answer had been written to the socket; `None` while it
+    is being sent and when it never was whole (a dropped connection, a client gone)."""
     form_error: str | None = field(default=None, repr=False)
+
+    @property
+    def whole_answer_sent(self) -> bool:
+        """True when every byte of the answer went out (a finished conversion was delivered)."""
+        return self.completed is not None
 
 
 class ApiServer:
@@ -77,9 +92,16 @@ class ApiServer:
         """Conversions in flight beyond this get 429 ``concurrent_limit_exceeded``."""
         self.allowed_formats: set[str] | None = None
         """When set, other output formats get 403 ``subscription_required``."""
+        self.tier = "local"
+        """The subscription tier ``GET /v1/user/subscription`` reports."""
+        self.character_limit: int | None = None
+        """Credits the subscription includes; a conversion costing more than what is left gets
+        401 ``quota_exceeded`` and is not billed. `None`: unmetered."""
         self.stream_chunk_bytes = 4096
         self.faults = FaultQueue()
         self.gate = ConcurrencyGate()
+        self.chaos_mode: Chaos | None = None
+        """Set by `chaos`: fails a random share of conversion requests."""
         self._record = record
         self._log = log
         self._lock = threading.Lock()
@@ -110,9 +132,29 @@ class ApiServer:
             return self._characters
 
     def count_characters(self, cost: int) -> None:
-        """Add one conversion's cost to `characters_used`."""
+        """Add one conversion's cost to `characters_used` (a negative cost refunds)."""
         with self._lock:
             self._characters += cost
+
+    def charge(self, cost: int) -> int | None:
+        """Bill `cost` if the subscription has it left: `None` when billed, else the credits
+        left (nothing billed). Check and bill are one step, so concurrent conversions never
+        overspend."""
+        with self._lock:
+            if self.character_limit is not None:
+                left = max(0, self.character_limit - self._characters)
+                if cost > left:
+                    return left
+            self._characters += cost
+            return None
+
+    def chaos(self, rate: float = 0.3, seed: int | None = 0) -> Chaos | None:
+        """Answer a random `rate` of conversion requests (reproducibly, for `seed`) with one
+        of: 500, 429 ``system_busy``, 503, or the real answer with its connection dropped
+        mid-body (streams: after some chunks). `rate` 0 turns chaos off. Returns the `Chaos`,
+        whose `counts` say what it did."""
+        self.chaos_mode = Chaos(rate, seed) if rate > 0 else None
+        return self.chaos_mode
 
     def fail_next(
         self,

@@ -69,6 +69,9 @@ class Reply:
     body: bytes
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
+    cut_after_bytes: int | None = None
+    """Test knob: send the full ``Content-Length`` but only this many bytes, then drop the
+    connection."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:

@@ -1,13 +1,16 @@
-"""The server's test knobs: injected error answers, cut streams and the concurrency gate.
+"""The server's test knobs: injected error answers, cut streams, chaos and the concurrency gate.
 
 Everything here is thread-safe: the server answers each connection on its own thread.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from voxcli.server.errors import ApiError, Shape, default_code
 
@@ -90,12 +93,54 @@ class FaultQueue:
             return self._cuts.pop(0) if self._cuts else None
 
 
+ChaosKind = Literal["500", "429", "503", "drop"]
+#: What chaos answers with: 500 ``internal_server_error``, 429 ``system_busy``, 503
+#: ``service_unavailable``, or the real answer with its connection dropped mid-body.
+CHAOS_KINDS: tuple[ChaosKind, ...] = ("500", "429", "503", "drop")
+
+
+@dataclass(frozen=True)
+class ChaosFault:
+    """One conversion request chaos picked, and how it fails."""
+
+    kind: ChaosKind
+    cut_fraction: float
+    """For ``drop``: the share of the body sent before the connection closes (0 <= f < 1)."""
+
+
+class Chaos:
+    """Fails a random `rate` of conversion requests, reproducibly for a given `seed`.
+
+    The n-th conversion request to arrive gets the n-th draw of ``random.Random(seed)``, so a
+    sequential client sees the same faults on every run (concurrent ones in arrival order).
+    """
+
+    def __init__(self, rate: float, seed: int | None = None) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("the chaos rate is a fraction from 0 to 1")
+        self.rate = rate
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        """How many requests got each fault, and (``None`` key: ``"ok"``) none."""
+
+    def draw(self) -> ChaosFault | None:
+        """The fault for the next conversion request, or `None` to answer it normally."""
+        with self._lock:
+            hit = self._random.random() < self.rate
+            kind = self._random.choice(CHAOS_KINDS)
+            fraction = self._random.random()
+            self.counts[kind if hit else "ok"] += 1
+        return ChaosFault(kind, fraction) if hit else None
+
+
 class ConcurrencyGate:
     """Counts conversions in flight and refuses those beyond a limit."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._peak = 0
 
     @property
     def in_flight(self) -> int:
@@ -103,12 +148,19 @@ class ConcurrencyGate:
         with self._lock:
             return self._in_flight
 
+    @property
+    def peak(self) -> int:
+        """The most conversions that were in flight at once."""
+        with self._lock:
+            return self._peak
+
     def enter(self, limit: int | None) -> int | None:
         """Count one more conversion and return the new count; `None` (not counted) if full."""
         with self._lock:
             if limit is not None and self._in_flight >= limit:
                 return None
             self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
             return self._in_flight
 
     def leave(self) -> None:

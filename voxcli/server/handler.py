@@ -170,8 +170,16 @@ class ApiHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if record is not None:
             record.ended = time.monotonic()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            pass
+        elif reply.cut_after_bytes is not None:
+            self.wfile.write(reply.body[: reply.cut_after_bytes])
+            self.close_connection = True  # test fault: the rest never comes
+            return
+        else:
             self.wfile.write(reply.body)
+        if record is not None:
+            record.completed = time.monotonic()
 
     def _send_stream(self, reply: StreamReply, record: RecordedRequest | None) -> None:
         try:
@@ -199,6 +207,8 @@ class ApiHandler(BaseHTTPRequestHandler):
             if record is not None:
                 record.ended = time.monotonic()
             self.wfile.write(b"0\r\n\r\n")
+            if record is not None:
+                record.completed = time.monotonic()
         finally:
             reply.close()
 

@@ -113,7 +113,11 @@ def _models(server: ApiServer, call: Call) -> Reply:
 
 def _subscription(server: ApiServer, call: Call) -> Reply:
     authorize(server, call)
-    return Reply.json(subscription_json(server.characters_used))
+    return Reply.json(
+        subscription_json(
+            server.characters_used, tier=server.tier, character_limit=server.character_limit
+        )
+    )
 
 
 def _labels(check: Checker, text: str | None) -> dict[str, str] | None:

@@ -74,14 +74,20 @@ def model_json(model: Model) -> dict[str, Any]:
     }
 
 
-def subscription_json(characters_used: int) -> dict[str, Any]:
-    """An `ExtendedSubscriptionResponseModel` for an unmetered local server."""
+#: What an unmetered server reports as its character limit (the field is a required integer).
+UNMETERED_LIMIT = 1_000_000_000
+
+
+def subscription_json(
+    characters_used: int, *, tier: str = "local", character_limit: int | None = None
+) -> dict[str, Any]:
+    """An `ExtendedSubscriptionResponseModel` (`character_limit` `None`: unmetered)."""
     month = 30 * 24 * 3600
     return {
-        "tier": "local",
+        "tier": tier,
         "status": "active",
         "character_count": characters_used,
-        "character_limit": 1_000_000_000,
+        "character_limit": UNMETERED_LIMIT if character_limit is None else character_limit,
         "max_character_limit_extension": None,
         "max_credit_limit_extension": "unlimited",
         "can_extend_character_limit": False,
