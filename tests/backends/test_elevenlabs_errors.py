@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.server import TEST_KEY, VOICE_ID, RecordingReporter, flac_upload
 from tests.support.transform_backend import TransformBackend
-from voxcli.backends._http import parse_failure
+from voxcli.backends._http import PermissionMissing, parse_failure
 from voxcli.backends.base import ConvertRequest
 from voxcli.backends.elevenlabs import ElevenLabsBackend
 from voxcli.errors import (
@@ -55,7 +55,7 @@ def convert_error(backend: ElevenLabsBackend, **request: object) -> VoxError:
         (401, "invalid_api_key", "legacy", AuthError, 3, "API key was refused"),
         (401, "needs_authorization", "current", AuthError, 3, "API key was refused"),
         (401, "invalid_authorization_header", "current", AuthError, 3, "refused"),
-        (401, "missing_permissions", "legacy", AuthError, 3, "lacks a permission"),
+        (401, "missing_permissions", "legacy", PermissionMissing, 3, "lacks a permission"),
         (401, "some_new_code", "current", AuthError, 3, "refused"),
         (404, "workspace_not_found", "current", AuthError, 3, "refused"),
         (401, "quota_exceeded", "legacy", QuotaError, 7, "not enough credits"),

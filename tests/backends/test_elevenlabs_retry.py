@@ -24,9 +24,11 @@ from tests.support.server import (
     tone,
 )
 from tests.support.transform_backend import TransformBackend
+from voxcli.backends import retry
 from voxcli.backends.base import ConvertRequest, ConvertResult
+from voxcli.backends.concurrency import Limiter
 from voxcli.backends.elevenlabs import ElevenLabsBackend
-from voxcli.backends.retry import Backoff, Limiter, parse_retry_after
+from voxcli.backends.retry import Backoff, parse_retry_after
 from voxcli.errors import ServiceError, UnavailableError, VoxError
 from voxcli.server import ApiServer
 
@@ -199,19 +201,29 @@ def test_stream_is_not_retried_once_audio_arrived(
 # -- concurrency -----------------------------------------------------------------------------
 
 
-def test_a_concurrency_429_lowers_the_limiter_to_the_plans_maximum(
-    server: ApiServer, backend: ElevenLabsBackend
+def test_a_concurrency_429_lowers_the_limiter_then_a_success_probes_up_toward_the_maximum(
+    server: ApiServer, backend: ElevenLabsBackend, sleep: RecordingSleep
 ) -> None:
     server.fail_next(
         429,
         "too_many_concurrent_requests",
         shape="legacy",
-        headers={"maximum-concurrent-requests": "3"},
+        headers={"maximum-concurrent-requests": "3", "current-concurrent-requests": "3"},
     )
-    assert backend.max_concurrency is None
+    assert backend.limiter.limit is None
     backend.convert(flac_upload(0.2), REQUEST)
-    assert backend.max_concurrency == 3
+    # Refused with one in flight: down to one (never zero); the success, whose answer has no
+    # maximum header here, then probes one step toward the last reported maximum.
+    assert backend.limiter.limit == 2
     assert len(server.requests) == 2
+    stats = backend.limiter.stats()
+    assert (stats.concurrency_429s, stats.reported_maximum, stats.lowered, stats.raised) == (
+        1,
+        3,
+        1,
+        1,
+    )
+    assert len(sleep.delays) == 1 and 0.8 <= sleep.delays[0] <= 1.2
 
 
 def test_a_concurrency_429_without_the_header_drops_one_slot(
@@ -219,7 +231,34 @@ def test_a_concurrency_429_without_the_header_drops_one_slot(
 ) -> None:
     server.fail_next(429, "concurrent_limit_exceeded")
     backend.convert(flac_upload(0.2), REQUEST)
-    assert backend.max_concurrency == 1  # one in flight, minus one, at least one
+    assert backend.limiter.limit == 1  # one in flight, minus one, at least one
+
+
+def test_concurrency_429s_are_waited_through_without_using_up_retries(
+    server: ApiServer, sleep: RecordingSleep
+) -> None:
+    reporter = RecordingReporter()
+    server.fail_next(429, "concurrent_limit_exceeded", times=8)
+    with ElevenLabsBackend(
+        api_key=TEST_KEY, base_url=server.url, retries=3, sleep=sleep, reporter=reporter
+    ) as backend:
+        backend.convert(flac_upload(0.2), REQUEST)
+    assert [r.status for r in server.requests] == [429] * 8 + [200]
+    # Short waits (the account frees slots as requests finish), not a doubling backoff.
+    assert len(sleep.delays) == 8 and all(0.8 <= d <= 2.4 for d in sleep.delays)
+    assert len(reporter.notices) == 1 and "waiting for a free slot" in reporter.notices[0]
+
+
+def test_a_wait_for_a_slot_ends_after_concurrency_waits(
+    server: ApiServer, sleep: RecordingSleep, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retry, "CONCURRENCY_WAITS", 3)
+    server.fail_next(429, "concurrent_limit_exceeded", times=10)
+    with ElevenLabsBackend(api_key=TEST_KEY, base_url=server.url, sleep=sleep) as backend:
+        with pytest.raises(UnavailableError, match="after 4 attempts") as info:
+            backend.convert(flac_upload(0.2), REQUEST)
+    assert "concurrency is used up" in (info.value.hint or "")
+    assert len(server.requests) == 4
 
 
 def test_a_busy_429_does_not_touch_the_limiter(
@@ -227,7 +266,8 @@ def test_a_busy_429_does_not_touch_the_limiter(
 ) -> None:
     server.fail_next(429, "system_busy")
     backend.convert(flac_upload(0.2), REQUEST)
-    assert backend.max_concurrency is None
+    assert backend.limiter.limit is None
+    assert backend.limiter.stats().concurrency_429s == 0
 
 
 def test_the_success_header_teaches_the_limit(
@@ -235,7 +275,7 @@ def test_the_success_header_teaches_the_limit(
 ) -> None:
     server.max_concurrent = 4
     backend.convert(flac_upload(0.2), REQUEST)
-    assert backend.max_concurrency == 4
+    assert backend.limiter.limit == 4
 
 
 def test_extra_workers_wait_instead_of_failing(
@@ -257,7 +297,10 @@ def test_extra_workers_wait_instead_of_failing(
     for worker in workers:
         worker.join()
     assert all(isinstance(r, ConvertResult) for r in results), results
-    assert backend.max_concurrency == 2
+    # Learned from the first wave's answers. (The last answers may leave it one lower: the
+    # server counts in flight when it answers, the client when the answer arrives.)
+    assert backend.limiter.limit in (1, 2)
+    assert server.gate.peak == 2
     statuses = [r.status for r in server.requests]
     assert statuses.count(200) == 6
     assert statuses.count(429) <= 4  # only the first wave, before the limit was known

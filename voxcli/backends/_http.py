@@ -54,6 +54,10 @@ MODEL_CODES = frozenset({"model_not_found", "unsupported_model", "invalid_model_
 CONCURRENCY_CODES = frozenset({"too_many_concurrent_requests", "concurrent_limit_exceeded"})
 
 
+class PermissionMissing(AuthError):
+    """The API key is valid but lacks a permission (a scoped key: 401 ``missing_permissions``)."""
+
+
 def is_loopback(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and ``localhost``."""
     if host.lower().rstrip(".") == "localhost":
@@ -202,7 +206,7 @@ def failure_error(
                 f"{action}: the service needs an API key and none is set", hint=KEY_HINT
             )
         elif "missing_permissions" in codes:
-            error = AuthError(
+            error = PermissionMissing(
                 f"{action}: the API key lacks a permission ({text})",
                 hint="allow it for this key in the ElevenLabs dashboard, or use "
                 f"another key: {KEY_HINT}",

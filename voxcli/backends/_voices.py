@@ -1,4 +1,5 @@
-"""The ElevenLabs voice and model JSON, and the 10-minute on-disk cache of the voice list.
+"""The ElevenLabs voice and model JSON, the voice-cloning form, and the 10-minute on-disk cache
+of the voice list.
 
 Listing every voice takes one request per 100 voices, and `voxcli convert --voice NAME` needs
 the list to resolve a name, so it is kept as JSON under the cache dir for `TTL_SECONDS`. The file
@@ -9,16 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from voxcli.backends.base import Model, Voice
+from voxcli.errors import InputError
 
 TTL_SECONDS = 600.0
+#: Voices asked for per page of ``GET /v2/voices`` (its maximum).
+PAGE_SIZE = 100
 
 #: `VoiceResponseModel` fields kept in `Voice.details` (shown by `voxcli voices show`).
 _DETAILS = (
@@ -62,6 +67,55 @@ def model_from_json(data: Mapping[str, Any]) -> Model:
         description=str(data.get("description") or ""),
         languages=tuple(str(code) for code in languages if code),
     )
+
+
+def all_voices(get_page: Callable[[Mapping[str, str]], Any]) -> list[Voice]:
+    """Every voice, page by page: `get_page` answers ``GET /v2/voices`` for the query given."""
+    voices: list[Voice] = []
+    params = {"page_size": str(PAGE_SIZE), "include_total_count": "false"}
+    seen: set[str] = set()
+    while True:
+        page = get_page(params)
+        if not isinstance(page, dict):
+            return voices
+        voices += [voice_from_json(v) for v in page.get("voices") or [] if is_voice(v)]
+        token = page.get("next_page_token")
+        if not page.get("has_more") or not token or token in seen:
+            return voices
+        seen.add(token)  # a server repeating a token must not loop us forever
+        params = {**params, "next_page_token": str(token)}
+
+
+def voice_form(
+    name: str,
+    samples: Sequence[Path],
+    *,
+    description: str = "",
+    labels: Mapping[str, str] | None = None,
+    remove_background_noise: bool = False,
+) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:
+    """The text fields and ``files`` parts of ``POST /v1/voices/add`` (`InputError` if a sample
+    cannot be read, or there is none)."""
+    if not samples:
+        raise InputError("a new voice needs at least one sample file", hint="pass SAMPLE...")
+    files = []
+    for path in samples:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"cannot read {path}: {exc.strerror or exc}", hint="check the sample path"
+            ) from exc
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        files.append(("files", (path.name, content, mime)))
+    data = {"name": name}
+    if description:
+        data["description"] = description
+    if labels:
+        data["labels"] = json.dumps(dict(labels))
+    if remove_background_noise:
+        data["remove_background_noise"] = "true"
+    return data, files
 
 
 class VoiceCache:

@@ -264,6 +264,24 @@ class Backend(ABC):
     """Longest input this backend should get in one call; longer input is split into sections
     no longer than this (the local engine's memory grows with the input's length)."""
 
+    auto_jobs: ClassVar[int] = 2
+    """Conversions at once under ``--jobs auto`` when the backend learns nothing better (the
+    local engine is CPU-bound in one process)."""
+    _jobs: int | None = None
+
+    def configure_concurrency(self, jobs: int | None) -> None:
+        """Allow `jobs` conversions at once; `None` (``--jobs auto``) lets the backend decide.
+
+        The default keeps `jobs` (auto: `auto_jobs`); the ElevenLabs backend follows the
+        account's limit instead. Calling it again with the same value changes nothing.
+        """
+        self._jobs = jobs
+
+    @property
+    def concurrency_limit(self) -> int:
+        """Conversions to run at once now: what sizes the windows of prepared uploads."""
+        return self._jobs or self.auto_jobs
+
     @abstractmethod
     def voices(self) -> list[Voice]:
         """Return the voices this backend offers."""

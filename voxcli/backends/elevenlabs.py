@@ -4,7 +4,9 @@ One `httpx.Client` per backend (one connection pool, shared by the pipeline's wo
 Conversions go to ``POST /v1/voice-changer/{voice_id}[/stream]``, the path the current official
 SDK uses (reference §12). Every request goes through one `voxcli.backends.retry.Sender` (what is
 retried and how long it waits are documented there) and every conversion holds a slot of
-`limiter`, whose limit drops to the plan's concurrency as soon as the service reveals it.
+`limiter` (`voxcli.backends.concurrency`), whose limit follows the account's concurrency as the
+service reports it. `configure_concurrency` sets where it starts: ``--jobs N`` (also a ceiling),
+or with ``--jobs auto`` the subscription tier's documented limit.
 
 Timeouts: connect 10 s; read, write and pool ``base_timeout + 2 x the upload's duration``
 (60 s + 2x). The service converts faster than real time, so 2x covers processing plus a slow
@@ -19,8 +21,7 @@ proxy in clear text.
 
 from __future__ import annotations
 
-import json
-import mimetypes
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,7 +33,15 @@ import httpx
 
 from voxcli import __version__
 from voxcli.backends._http import KEY_HINT, check_key_transport, http_errors
-from voxcli.backends._voices import VoiceCache, is_voice, model_from_json, voice_from_json
+from voxcli.backends._subscription import Subscription, auto_start, subscription_from_json
+from voxcli.backends._voices import (
+    VoiceCache,
+    all_voices,
+    is_voice,
+    model_from_json,
+    voice_form,
+    voice_from_json,
+)
 from voxcli.backends.base import (
     AudioStream,
     Backend,
@@ -42,12 +51,11 @@ from voxcli.backends.base import (
     Upload,
     Voice,
 )
-from voxcli.backends.retry import Answer, Backoff, Limiter, Sender
+from voxcli.backends.concurrency import Limiter
+from voxcli.backends.retry import Answer, Backoff, Sender
 from voxcli.config import DEFAULT_BASE_URL
-from voxcli.errors import AuthError, ConfigError, InputError, ServiceError
+from voxcli.errors import AuthError, ConfigError, ServiceError
 from voxcli.progress import NullReporter, Reporter
-
-PAGE_SIZE = 100
 
 
 class ElevenLabsBackend(Backend):
@@ -87,7 +95,9 @@ class ElevenLabsBackend(Backend):
         self.retries = retries
         self._own_client = client is None
         self.limiter = Limiter()
-        """Every conversion holds a slot; the limit drops to the plan's concurrency."""
+        """Every conversion holds a slot; the limit follows the account's concurrency."""
+        self._configured: tuple[int | None] | None = None
+        self._configure_lock = threading.Lock()
         self._sender = Sender(
             client
             or httpx.Client(
@@ -106,10 +116,39 @@ class ElevenLabsBackend(Backend):
         )
         self._voices = VoiceCache(cache_dir, self.base_url, self._api_key)
 
+    # -- concurrency ---------------------------------------------------------------------------
+
+    def subscription(self) -> Subscription:
+        """The account's plan and usage (``GET /v1/user/subscription``; a scoped key needs the
+        ``user_read`` permission)."""
+        data = self._json("reading the subscription", "/v1/user/subscription")
+        return subscription_from_json(data)
+
+    def configure_concurrency(self, jobs: int | None) -> None:
+        """Start the limiter at `jobs` under a ceiling of `jobs`, or (`None`, ``--jobs auto``)
+        at the subscription tier's documented concurrency with no ceiling of voxcli's own.
+
+        Auto reads the subscription once. A key that may not read it (``user_read`` missing),
+        a service that refuses the request, or a tier voxcli does not know starts at 2; either
+        way the limit then follows the service's headers. Calling again with the same `jobs`
+        changes nothing, so every file of a batch may call it.
+        """
+        with self._configure_lock:
+            if self._configured == (jobs,):
+                return
+            if jobs is not None:
+                self.limiter.configure(start=jobs, ceiling=jobs)
+            else:
+                start = auto_start(self.subscription, self._sender.reporter.notice)
+                self.limiter.configure(start=start, ceiling=None)
+            self._configured = (jobs,)
+
     @property
-    def max_concurrency(self) -> int | None:
-        """Conversions allowed at once, as learned from the service (`None`: not known yet)."""
-        return self.limiter.limit
+    def concurrency_limit(self) -> int:
+        """Conversions allowed at once now (an int once `configure_concurrency` ran; before
+        that, 2 until the service says otherwise)."""
+        limit = self.limiter.limit
+        return self.auto_jobs if limit is None else limit
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -234,19 +273,7 @@ class ElevenLabsBackend(Backend):
             cached = self._voices.load()
             if cached is not None:
                 return cached
-            voices: list[Voice] = []
-            params = {"page_size": str(PAGE_SIZE), "include_total_count": "false"}
-            seen: set[str] = set()
-            while True:
-                page = self._json("listing voices", "/v2/voices", params)
-                if not isinstance(page, dict):
-                    break
-                voices += [voice_from_json(v) for v in page.get("voices") or [] if is_voice(v)]
-                token = page.get("next_page_token")
-                if not page.get("has_more") or not token or token in seen:
-                    break
-                seen.add(token)  # a server repeating a token must not loop us forever
-                params = {**params, "next_page_token": str(token)}
+            voices = all_voices(lambda params: self._json("listing voices", "/v2/voices", params))
             self._voices.store(voices)
             return voices
 
@@ -280,25 +307,13 @@ class ElevenLabsBackend(Backend):
         Not idempotent: only answers that mean "not done" (429, 503) and connections that
         never opened are retried, so a retry cannot create the voice twice.
         """
-        if not samples:
-            raise InputError("a new voice needs at least one sample file", hint="pass SAMPLE...")
-        files = []
-        for path in samples:
-            try:
-                content = path.read_bytes()
-            except OSError as exc:
-                raise InputError(
-                    f"cannot read {path}: {exc.strerror or exc}", hint="check the sample path"
-                ) from exc
-            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            files.append(("files", (path.name, content, mime)))
-        data = {"name": name}
-        if description:
-            data["description"] = description
-        if labels:
-            data["labels"] = json.dumps(dict(labels))
-        if remove_background_noise:
-            data["remove_background_noise"] = "true"
+        data, files = voice_form(
+            name,
+            samples,
+            description=description,
+            labels=labels,
+            remove_background_noise=remove_background_noise,
+        )
         build = self._build(
             "POST", "/v1/voices/add", data=data, files=files, timeout=self._timeout(60.0)
         )

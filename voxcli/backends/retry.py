@@ -1,4 +1,4 @@
-"""How the ElevenLabs backend sends: retries, how long to wait, and how many at once.
+"""How the ElevenLabs backend sends: what is retried and how long it waits.
 
 - Retried: 408, 429, every 5xx, and network errors or timeouts (DESIGN §6). Never 400, 401,
   402, 403, 404 or 422: asking again gets the same answer. Nor a connection that cannot
@@ -6,21 +6,25 @@
   exist).
 - Delay before retry *n* (1-based): `Retry-After` when the answer carries one (seconds or an
   HTTP date), capped at 60 s; otherwise ``backoff * 2**(n-1)`` capped at 60 s, with +-20%
-  jitter so parallel sections that failed together do not retry together.
-- `Limiter`: a semaphore whose limit can drop while it is in use. Every conversion holds a slot;
-  when the service says the plan's concurrency is full, the limit drops to what it allows, so
-  extra workers wait for a slot instead of failing.
-- `Sender`: the one loop that sends a request with all of the above.
+  jitter so parallel sections that failed together do not retry together. At most `attempts`
+  tries in all.
+- A 429 for concurrency (the account's slots are all taken) is not a failure but a wait
+  (reference §5.2: retry once requests in flight finish): the limiter
+  (`voxcli.backends.concurrency`) lowers this process's parallelism, and the request is tried
+  again every ``backoff``-``2 x backoff`` seconds without using up `attempts`, up to
+  `CONCURRENCY_WAITS` times (about 10 minutes at the default backoff of 1 s). A process whose
+  shards' siblings hold every slot thus waits its turn instead of failing.
+- `Sender`: the one loop that sends a request with all of the above; conversions hold a
+  limiter slot per attempt and report every answer's concurrency headers to it.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -35,10 +39,13 @@ from voxcli.backends._http import (
     unsafe_to_retry_error,
 )
 from voxcli.backends._network import NetworkError
+from voxcli.backends.concurrency import Limiter
 from voxcli.errors import UnavailableError
 from voxcli.progress import Reporter
 
 CAP_SECONDS = 60.0
+#: Concurrency 429s one request waits through before giving up (they use up no attempts).
+CONCURRENCY_WAITS = 300
 
 
 def is_retryable(status: int) -> bool:
@@ -92,58 +99,6 @@ class Backoff:
         return min(self.cap, raw * (1.0 - self.jitter + 2.0 * self.jitter * rand()))
 
 
-class Limiter:
-    """A counting semaphore whose limit can be lowered while slots are held (thread-safe)."""
-
-    def __init__(self, limit: int | None = None) -> None:
-        self._cond = threading.Condition()
-        self._limit = limit
-        self._in_flight = 0
-
-    @property
-    def limit(self) -> int | None:
-        """Slots allowed at once; `None` = unlimited (nothing learned yet)."""
-        with self._cond:
-            return self._limit
-
-    @property
-    def in_flight(self) -> int:
-        """Slots held now."""
-        with self._cond:
-            return self._in_flight
-
-    def acquire(self) -> None:
-        """Wait for a free slot and take it."""
-        with self._cond:
-            while self._limit is not None and self._in_flight >= self._limit:
-                self._cond.wait()
-            self._in_flight += 1
-
-    def release(self) -> None:
-        """Give a slot back and wake the waiters."""
-        with self._cond:
-            self._in_flight -= 1
-            self._cond.notify_all()
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one slot for the duration of the block."""
-        self.acquire()
-        try:
-            yield
-        finally:
-            self.release()
-
-    def lower_to(self, limit: int) -> bool:
-        """Lower the limit to `limit` (at least 1); never raises it. True if it changed."""
-        with self._cond:
-            new = max(1, limit)
-            if self._limit is not None and new >= self._limit:
-                return False
-            self._limit = new
-            return True
-
-
 #: Network failures that prove the request never reached the service (safe to send again).
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -164,6 +119,8 @@ class Answer:
     stack: ExitStack
     first: bytes = b""
     rest: Iterator[bytes] | None = None
+    own: int = 0
+    """This process's conversions in flight when the answer's headers arrived."""
 
     def header_int(self, name: str) -> int | None:
         """An integer response header (`None` if absent or not a number)."""
@@ -192,30 +149,91 @@ class Sender:
         self.sleep = sleep
         self._secret = secret
 
-    def _learn(self, response: httpx.Response, *, failed: bool) -> None:
-        """Lower the limiter to the plan's concurrency when an answer reveals it."""
-        limit = _int_header(response, "maximum-concurrent-requests")
-        if limit is not None:
-            self.limiter.lower_to(limit)
-        elif failed:
-            # A concurrency 429 without the header: one fewer than were in flight (this request
-            # still holds its slot).
-            self.limiter.lower_to(self.limiter.in_flight - 1)
+    def _learn(self, answer: Answer, *, refused: bool) -> None:
+        """Let the limiter follow a conversion answer's concurrency headers."""
+        self.limiter.observe(
+            maximum=answer.header_int("maximum-concurrent-requests"),
+            current=answer.header_int("current-concurrent-requests"),
+            refused=refused,
+            own=answer.own,
+        )
 
     def _attempt(self, action: str, build: Callable[[], httpx.Request], stream: bool) -> Answer:
         stack = ExitStack()
         try:
             with http_errors(action, secret=self._secret):
                 response = self.client.send(build(), stream=True)
+                # Counted as the headers arrive, as close as the client gets to the moment the
+                # service counted `current-concurrent-requests`: reading the body takes time,
+                # and other requests may finish meanwhile.
+                own = self.limiter.in_flight
                 stack.callback(response.close)
                 if response.is_success and stream:
                     rest = response.iter_bytes()
-                    return Answer(response, stack, next(rest, b""), rest)
+                    return Answer(response, stack, next(rest, b""), rest, own)
                 response.read()
-                return Answer(response, stack)
+                return Answer(response, stack, own=own)
         except BaseException:
             stack.close()
             raise
+
+    def _try(
+        self,
+        action: str,
+        build: Callable[[], httpx.Request],
+        *,
+        limited: bool,
+        stream: bool,
+        idempotent: bool,
+        output_format: str | None,
+    ) -> Answer | _Retry:
+        """One attempt: the answer, what to retry, or (raised) the error that ends it."""
+        with ExitStack() as slot:
+            if limited:
+                slot.enter_context(self.limiter.slot())
+            try:
+                answer = self._attempt(action, build, stream)
+            except NetworkError as exc:
+                if not exc.retryable or not (idempotent or isinstance(exc.__cause__, _NOT_SENT)):
+                    raise
+                return _Retry(exc.message.removeprefix(f"{action}: "), network_hint=exc.hint)
+            except UnavailableError as exc:
+                if not idempotent and not isinstance(exc.__cause__, _NOT_SENT):
+                    raise
+                return _Retry(exc.message.removeprefix(f"{action}: "))
+            response = answer.response
+            if response.is_success:
+                if limited:
+                    self._learn(answer, refused=False)
+                if stream:  # the slot lives until the stream is closed, after it
+                    owned = ExitStack()
+                    owned.push(slot.pop_all())
+                    owned.push(answer.stack)
+                    answer.stack = owned
+                else:
+                    answer.stack.close()
+                return answer
+            answer.stack.close()
+            failure = parse_failure(response, secret=self._secret)
+            status = response.status_code
+            if is_retryable(status) and not (idempotent or status in (429, 503)):
+                raise unsafe_to_retry_error(action, failure)
+            if not is_retryable(status):
+                raise failure_error(
+                    failure,
+                    action,
+                    has_key=self._secret is not None,
+                    output_format=output_format,
+                    streaming=stream,
+                )
+            if failure.is_concurrency and limited:
+                self._learn(answer, refused=True)
+            return _Retry(
+                failure.describe(),
+                concurrency=failure.is_concurrency,
+                request_id=failure.request_id,
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+            )
 
     def send(
         self,
@@ -230,74 +248,63 @@ class Sender:
         """Send until a 2xx answer arrives and return it, or raise the right `VoxError`.
 
         `build` makes a fresh request for each attempt (the upload is re-sent whole). `limited`
-        requests hold a limiter slot until answered (streams: until `Answer.stack` closes). A
-        stream counts as answered once its first chunk arrived: later failures are not retried,
-        the caller may already have played or written audio. Requests that are not
-        `idempotent` are retried only when the service cannot have acted on them.
+        requests (conversions) hold a limiter slot until answered (streams: until
+        `Answer.stack` closes). A stream counts as answered once its first chunk arrived: later
+        failures are not retried, the caller may already have played or written audio.
+        Requests that are not `idempotent` are retried only when the service cannot have acted
+        on them. Concurrency 429s are waited through (see the module docstring).
         """
-        last, concurrency, request_id, network_hint = "", False, None, None
-        for attempt in range(1, self.attempts + 1):
-            retry_after = None
-            with ExitStack() as slot:
-                if limited:
-                    slot.enter_context(self.limiter.slot())
-                try:
-                    answer = self._attempt(action, build, stream)
-                except NetworkError as exc:
-                    if not exc.retryable or not (
-                        idempotent or isinstance(exc.__cause__, _NOT_SENT)
-                    ):
-                        raise
-                    last, concurrency = exc.message.removeprefix(f"{action}: "), False
-                    network_hint = exc.hint
-                except UnavailableError as exc:
-                    if not idempotent and not isinstance(exc.__cause__, _NOT_SENT):
-                        raise
-                    last, concurrency = exc.message.removeprefix(f"{action}: "), False
-                    network_hint = None
-                else:
-                    response = answer.response
-                    if response.is_success:
-                        self._learn(response, failed=False)
-                        if stream:  # the slot lives until the stream is closed, after it
-                            owned = ExitStack()
-                            owned.push(slot.pop_all())
-                            owned.push(answer.stack)
-                            answer.stack = owned
-                        else:
-                            answer.stack.close()
-                        return answer
-                    answer.stack.close()
-                    failure = parse_failure(response, secret=self._secret)
-                    status = response.status_code
-                    if is_retryable(status) and not (idempotent or status in (429, 503)):
-                        raise unsafe_to_retry_error(action, failure)
-                    if not is_retryable(status):
-                        raise failure_error(
-                            failure,
-                            action,
-                            has_key=self._secret is not None,
-                            output_format=output_format,
-                            streaming=stream,
-                        )
-                    concurrency = failure.is_concurrency
-                    if concurrency and limited:
-                        self._learn(response, failed=True)
-                    last, request_id = failure.describe(), failure.request_id
-                    network_hint = None
-                    retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if attempt < self.attempts:
-                delay = self.backoff.delay(attempt, retry_after)
+        failures = refusals = 0
+        while True:
+            outcome = self._try(
+                action,
+                build,
+                limited=limited,
+                stream=stream,
+                idempotent=idempotent,
+                output_format=output_format,
+            )
+            if isinstance(outcome, Answer):
+                return outcome
+            if outcome.concurrency:
+                refusals += 1
+                if refusals > CONCURRENCY_WAITS:
+                    break
+                delay = self.backoff.delay(min(refusals, 2), outcome.retry_after)
+                if refusals == 1:  # once per request: a wait may take many refusals
+                    limit = self.limiter.limit if limited else None
+                    now = f" (voxcli now sends at most {limit} at once)" if limit else ""
+                    self.reporter.notice(f"{action}: {outcome.last}; waiting for a free slot{now}")
+            else:
+                failures += 1
+                if failures >= self.attempts:
+                    break
+                delay = self.backoff.delay(failures, outcome.retry_after)
                 self.reporter.notice(
-                    f"{action}: {last}; retrying in {delay:.1f} s "
-                    f"(attempt {attempt + 1} of {self.attempts})"
+                    f"{action}: {outcome.last}; retrying in {delay:.1f} s "
+                    f"(attempt {failures + 1} of {self.attempts})"
                 )
-                self.sleep(delay)
+            self.sleep(delay)
+        tries = failures + refusals
         raise exhausted_error(
             action,
-            self.attempts,
-            last,
-            concurrency=concurrency,
-            request_id=request_id,
-            network_hint=network_hint,
+            tries,
+            outcome.last,
+            concurrency=outcome.concurrency,
+            request_id=outcome.request_id,
+            network_hint=outcome.network_hint,
         )
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """A failed attempt worth repeating."""
+
+    last: str
+    """What went wrong, for notices and the final error."""
+    concurrency: bool = False
+    """A 429 for concurrency: a wait, not a failure."""
+    request_id: str | None = None
+    retry_after: float | None = None
+    network_hint: str | None = None
+    """What to check about the network, when no answer came at all."""
