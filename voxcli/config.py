@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from voxcli.backends.concurrency import MAX_JOBS
 from voxcli.errors import ConfigError, InputError
 
 Source = Literal["flag", "env", "file", "default"]
@@ -61,6 +62,24 @@ def _int(lo: int, hi: int) -> Callable[[object], int]:
         return int(number)
 
     return parse
+
+
+#: ``jobs = "auto"``: as many requests at once as the account allows.
+AUTO = "auto"
+
+
+def _jobs(value: object) -> int | str:
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return _int(1, MAX_JOBS)(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"expected auto or a whole number from 1 to {MAX_JOBS}") from None
+
+
+def jobs_limit(value: int | str) -> int | None:
+    """The `jobs` setting as the core takes it: a number, or `None` for ``auto``."""
+    return None if value == AUTO else int(value)
 
 
 def _float(lo: float, hi: float) -> Callable[[object], float]:
@@ -115,7 +134,12 @@ SETTINGS: dict[str, Setting] = {
             "VOXCLI_RETRY_BACKOFF",
             help="first retry delay in seconds (doubles, capped at 60)",
         ),
-        Setting("jobs", _int(1, 64), 2, help="sections converted at once"),
+        Setting(
+            "jobs",
+            _jobs,
+            AUTO,
+            help="requests at once: auto (as many as the account allows) or 1..64 (a ceiling)",
+        ),
         Setting(
             "input_device",
             _text,

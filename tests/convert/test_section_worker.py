@@ -1,4 +1,4 @@
-"""Request slots: at most `limit` at once, admitted in section order, abandonable."""
+"""Request slots: at most `limit()` at once, admitted in section order, abandonable."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from voxcli.convert.section_worker import OrderedSlots, Stopped
 
 
 def test_turns_are_admitted_in_order_whatever_order_they_ask_in() -> None:
-    slots = OrderedSlots(1, threading.Event())
+    slots = OrderedSlots(lambda: 1, threading.Event())
     admitted: list[int] = []
     lock = threading.Lock()
 
@@ -29,7 +29,7 @@ def test_turns_are_admitted_in_order_whatever_order_they_ask_in() -> None:
 
 
 def test_passed_turns_do_not_block_later_ones_and_the_limit_holds() -> None:
-    slots = OrderedSlots(2, threading.Event())
+    slots = OrderedSlots(lambda: 2, threading.Event())
     slots.pass_turn(0)  # cached: needs no request
     slots.acquire(1)
     slots.pass_turn(3)  # failed before its request
@@ -46,7 +46,7 @@ def test_passed_turns_do_not_block_later_ones_and_the_limit_holds() -> None:
 
 def test_stopping_wakes_every_waiter() -> None:
     stop = threading.Event()
-    slots = OrderedSlots(1, stop)
+    slots = OrderedSlots(lambda: 1, stop)
     errors: list[BaseException] = []
 
     def wait_for_turn_five() -> None:
@@ -63,3 +63,17 @@ def test_stopping_wakes_every_waiter() -> None:
     assert len(errors) == 1
     with pytest.raises(Stopped):
         slots.acquire(0)
+
+
+def test_a_limit_that_rises_admits_the_waiting_turn_without_a_release() -> None:
+    limit = [1]
+    slots = OrderedSlots(lambda: limit[0], threading.Event())
+    slots.acquire(0)
+    waiter = threading.Thread(target=slots.acquire, args=(1,))
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()  # one slot, held
+    limit[0] = 2  # e.g. the service reported room for more
+    waiter.join(10)
+    assert not waiter.is_alive()
+    assert slots.held == 2

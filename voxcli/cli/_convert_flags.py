@@ -58,6 +58,7 @@ def conversion_settings(
     audio_track: int = 1,
 ) -> ConvertSettings:
     """The core's settings from the parsed flags and the resolved configuration."""
+    from voxcli import config as cfg
     from voxcli.backends.base import VoiceSettings
     from voxcli.convert.job import ConvertSettings, merge_voice_settings
 
@@ -75,7 +76,7 @@ def conversion_settings(
         enable_logging=not a.no_logging,
         input_pcm=a.input_pcm,
         stream=stream,
-        jobs=conf["jobs"],
+        jobs=cfg.jobs_limit(conf["jobs"]),
         max_section=a.max_section,
         use_cache=not a.no_cache,
         cache_max_bytes=conf["cache_max_mb"] * 1_000_000,

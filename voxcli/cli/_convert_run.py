@@ -46,7 +46,7 @@ class ConvertArgs:
     backend: str | None
     base_url: str | None
     retries: int | None
-    jobs: int | None
+    jobs: str | None
     max_section: float
     dry_run: bool
     no_cache: bool

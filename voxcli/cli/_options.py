@@ -235,12 +235,14 @@ Retries = Annotated[
     ),
 ]
 Jobs = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--jobs",
         "-j",
-        metavar=N,
-        help=setting_help("jobs", "Sections converted at once."),
+        metavar="auto|N",
+        help=setting_help(
+            "jobs", "Requests at once: auto (as many as the account allows) or at most N."
+        ),
         rich_help_panel=LONG,
     ),
 ]

@@ -58,8 +58,9 @@ class ConvertSettings:
     input_pcm: bool = False
     """Upload raw 16 kHz PCM (``file_format=pcm_s16le_16``) instead of the file / FLAC."""
     stream: bool = False
-    jobs: int = 2
-    """Sections of one long input converted at once (the backend may throttle further)."""
+    jobs: int | None = None
+    """Requests at once, at most (the backend may throttle further); `None` = ``--jobs auto``:
+    what the account allows (`voxcli.backends.concurrency`; the local engine: 2)."""
     max_section: float = 290.0
     use_cache: bool = True
     cache_max_bytes: int = 2_000_000_000

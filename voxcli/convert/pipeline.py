@@ -59,7 +59,8 @@ class Options:
     output: OutputPlan
     input_pcm: bool = False
     stream: bool = False
-    jobs: int = 2
+    jobs: int | None = None
+    """Sections converted at once, at most; `None`: as many as the backend allows (auto)."""
     max_section: float = 290.0
     use_cache: bool = True
     cache_max_bytes: int | None = 2_000_000_000

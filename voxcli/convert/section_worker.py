@@ -2,7 +2,8 @@
 
 `SectionWorker.work` runs on a pool thread for each section: it reads the section's upload
 span from disk (never the whole input) and encodes it losslessly, looks the result up in the
-section cache, and otherwise asks the backend, holding one of `jobs` request slots. Whatever
+section cache, and otherwise asks the backend, holding one of its request slots (as many as
+`Backend.concurrency_limit` says at that moment: ``--jobs N``, or what the account allows). Whatever
 comes back is handed to the main thread through a queue, in order: the format name, the body
 (streamed chunks, or one file: a cache entry or a spool, so sections finished ahead of their
 turn wait on disk rather than in memory), then `Done` -- or the exception that stopped it.
@@ -18,6 +19,7 @@ import json
 import queue
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
@@ -29,6 +31,7 @@ from voxcli.audio import io
 from voxcli.audio.formats import OutputPlan, fallback_for
 from voxcli.audio.plan import Section
 from voxcli.backends.base import Backend, ConvertRequest, Upload
+from voxcli.backends.concurrency import MAX_JOBS
 from voxcli.convert.cache import CachedSection, SectionCache, section_key
 from voxcli.errors import TierError
 
@@ -65,6 +68,11 @@ def read_upload(source: Path, section: Section, rate: int, *, input_pcm: bool) -
     return Upload(buffer.getvalue(), "section.flac", "audio/flac", duration)
 
 
+def section_limit(backend: Backend) -> int:
+    """Requests one long conversion keeps in flight now: the backend's limit, at most 64."""
+    return max(1, min(backend.concurrency_limit, MAX_JOBS))
+
+
 class Stopped(Exception):
     """The run was abandoned before this section's request started."""
 
@@ -79,15 +87,18 @@ class Done:
 
 
 class OrderedSlots:
-    """At most `limit` requests at once, started in section order.
+    """At most `limit()` requests at once, started in section order.
 
     Uploads are prepared ahead by several threads, which finish in any order; admitting them by
     section index keeps the head of the plan first, so output (and `--play`) starts as early as
     it can and finished sections never wait long for an earlier one. A section that needs no
-    request (cached, failed, abandoned) passes its turn.
+    request (cached, failed, abandoned) passes its turn. `limit` is asked again on every
+    release, turn and (as it may also rise between them) every `RECHECK_SECONDS`.
     """
 
-    def __init__(self, limit: int, stop: threading.Event) -> None:
+    RECHECK_SECONDS = 0.2
+
+    def __init__(self, limit: Callable[[], int], stop: threading.Event) -> None:
         self._limit = limit
         self._stop = stop
         self._held = 0
@@ -98,9 +109,8 @@ class OrderedSlots:
     def acquire(self, turn: int) -> None:
         """Wait for turn `turn` and a free slot; raise `Stopped` if the run is abandoned."""
         with self._cond:
-            self._cond.wait_for(
-                lambda: self._stop.is_set() or (self._next == turn and self._held < self._limit)
-            )
+            while not (self._stop.is_set() or (self._next == turn and self._held < self._limit())):
+                self._cond.wait(self.RECHECK_SECONDS)
             if self._stop.is_set():
                 raise Stopped
             self._held += 1
@@ -144,7 +154,7 @@ class SectionWorker:
     """What the pool threads of one `convert_long` call share; `work` converts one section."""
 
     def __init__(self, source: Path, input_rate: int, backend: Backend, request: ConvertRequest,
-                 output: OutputPlan, rate: int, *, jobs: int, input_pcm: bool, stream: bool,
+                 output: OutputPlan, rate: int, *, input_pcm: bool, stream: bool,
                  cache: SectionCache | None) -> None:  # fmt: skip
         self.source, self.input_rate = source, input_rate
         self.backend, self.request = backend, request
@@ -160,9 +170,9 @@ class SectionWorker:
         """Set when the run failed: start no more requests."""
         self.abandon = threading.Event()
         """Set when the user interrupted: stop waiting for requests in flight too."""
-        # The pool has more threads than `jobs`: they read and encode the next uploads (or find
-        # them cached) while `jobs` requests are in flight, so freed slots are used at once.
-        self.slots = OrderedSlots(jobs, self.stop)
+        # The pool has more threads than request slots: they read and encode the next uploads
+        # (or find them cached) while requests are in flight, so freed slots are used at once.
+        self.slots = OrderedSlots(lambda: section_limit(backend), self.stop)
         self._lock = threading.Lock()
 
     def key(self, upload: Upload, output_format: str) -> str:

@@ -9,11 +9,13 @@ concatenated. The main thread takes the answers in plan order, decodes them, loc
 upload's length, crossfades neighbours (`voxcli.audio.stitch`) and encodes the result once
 (`voxcli.audio.sink`), block by block.
 
-Memory stays bounded by a few sections whatever the input length: at most ``2 x jobs`` sections
-are under way at once -- `jobs` requests in flight, up to `jobs` uploads read and encoded ahead
-so freed request slots are used at once, and finished sections waiting on disk for their turn --
-and audio moves through the stitcher in pieces of a few seconds. The workers live in
-`voxcli.convert.section_worker`.
+Memory stays bounded by a few sections whatever the input length: at most ``2 x limit``
+sections are under way at once -- `limit` requests in flight, up to `limit` uploads read and
+encoded ahead so freed request slots are used at once, and finished sections waiting on disk for
+their turn -- and audio moves through the stitcher in pieces of a few seconds. The limit is
+``--jobs N``, or with ``--jobs auto`` what the backend allows at that moment (for ElevenLabs,
+the account's concurrency as the service reports it: `voxcli.backends.concurrency`), so the
+window grows and shrinks with it. The workers live in `voxcli.convert.section_worker`.
 
 When the service refuses the PCM rate for the account's tier, the run falls back once to a
 format every tier may request (`voxcli.audio.formats.fallback_for`), remembers it for the
@@ -39,8 +41,9 @@ from voxcli.audio.plan import Plan, Section, energy_profile, plan_sections
 from voxcli.audio.sink import open_sink
 from voxcli.audio.stitch import Stitcher
 from voxcli.backends.base import Backend, ConvertRequest
+from voxcli.backends.concurrency import MAX_JOBS
 from voxcli.convert.cache import SectionCache
-from voxcli.convert.section_worker import PIECE_SECONDS, Done, SectionWorker
+from voxcli.convert.section_worker import PIECE_SECONDS, Done, SectionWorker, section_limit
 from voxcli.errors import VoxError
 from voxcli.progress import Reporter
 from voxcli.timefmt import clock
@@ -106,7 +109,7 @@ def convert_long(
     output: OutputPlan,
     target: BinaryIO,
     *,
-    jobs: int = 2,
+    jobs: int | None = None,
     input_pcm: bool = False,
     cache: SectionCache | None,
     reporter: Reporter,
@@ -115,16 +118,17 @@ def convert_long(
 ) -> LongResult:
     """Convert `source` section by section into `target`, in `output`'s format.
 
-    `jobs` sections are converted at once (the backend may throttle further). `on_audio` gets
-    every finished block of output at the output's rate (for playback while converting).
-    Raises the first failing section's error, with the section's time range prefixed.
+    At most `jobs` sections are converted at once; `None` (``--jobs auto``) lets the backend
+    decide (`Backend.configure_concurrency`). `on_audio` gets every finished block of output at
+    the output's rate (for playback while converting). Raises the first failing section's
+    error, with the section's time range prefixed.
     """
     if plan.sample_rate != info.sample_rate:
         raise ValueError(f"the plan is at {plan.sample_rate} Hz, {source} at {info.sample_rate}")
+    backend.configure_concurrency(None if jobs is None else max(1, jobs))
     sink = open_sink(target, output)
     rate = sink.sample_rate
-    jobs = max(1, jobs)
-    worker = SectionWorker(source, plan.sample_rate, backend, request, output, rate, jobs=jobs,
+    worker = SectionWorker(source, plan.sample_rate, backend, request, output, rate,
                            input_pcm=input_pcm, stream=stream, cache=cache)  # fmt: skip
     stitcher = Stitcher(plan.at_rate(rate))
     result = LongResult(plan, worker.format, stitcher.plan.frames / rate)
@@ -137,12 +141,13 @@ def convert_long(
 
     pending: deque[tuple[Section, queue.Queue[Any]]] = deque()
     sections = iter(plan.sections)
-    window = 2 * jobs
-    pool = ThreadPoolExecutor(window, thread_name_prefix="voxcli-section")
+    # Threads start only as sections are submitted, so the pool is as large as the window gets.
+    pool = ThreadPoolExecutor(2 * MAX_JOBS, thread_name_prefix="voxcli-section")
     reporter.start(len(plan.sections), "sections")
     failed = "the conversion"
     try:
         while True:
+            window = 2 * section_limit(backend)
             while len(pending) < window and (section := next(sections, None)):
                 out: queue.Queue[Any] = queue.Queue()
                 pool.submit(worker.work, section, out)
