@@ -285,7 +285,8 @@ class Sender:
                     f"(attempt {failures + 1} of {self.attempts})"
                 )
             self.sleep(delay)
-        tries = failures + refusals
+        # Out of --retries: say so in its terms; out of patience: count every request.
+        tries = failures + refusals if outcome.concurrency else failures
         raise exhausted_error(
             action,
             tries,
