@@ -50,7 +50,7 @@ def test_the_subscription_is_read_into_a_small_value(
     server.count_characters(2_500)
     sub = backend.subscription()
     assert (sub.tier, sub.status) == ("creator", "active")
-    assert (sub.character_count, sub.character_limit, sub.remaining_credits) == (
+    assert (sub.character_count, sub.character_limit, sub.remaining) == (
         2_500,
         100_000,
         97_500,
@@ -58,7 +58,7 @@ def test_the_subscription_is_read_into_a_small_value(
     assert sub.next_reset is not None and sub.next_reset > datetime.now(UTC)
     assert sub.concurrency == 5
     assert sub.overage_limit == 0  # the server's workspace may not extend its limit
-    assert sub.to_json()["remaining_credits"] == 97_500
+    assert sub.to_json()["remaining"] == 97_500
 
 
 @pytest.mark.parametrize(("tier", "start"), [("free", 2), ("pro", 10), ("enterprise", 15)])

@@ -111,7 +111,7 @@ def test_failures_are_listed_exit_9_and_retry_failed_redoes_only_them(
 
 def test_fail_fast_stops_scheduling(identity: ApiServer, tmp_path: Path) -> None:
     make_tree(tmp_path / "in", [f"{n:02d}.wav" for n in range(8)])
-    identity.fail_next(400, "invalid_parameters", times=1)
+    identity.fail_next(400, "invalid_parameters", times=1, path="/voice-changer/")
     result = batch(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-v", VOICE_ID,
                    "--jobs", "1", "--fail-fast", "--json")  # fmt: skip
     assert result.exit_code == ExitStatus.PARTIAL, result.output
@@ -123,7 +123,7 @@ def test_fail_fast_stops_scheduling(identity: ApiServer, tmp_path: Path) -> None
 
 def test_quota_stops_at_once_with_exit_7(identity: ApiServer, tmp_path: Path) -> None:
     make_tree(tmp_path / "in", [f"{n:02d}.wav" for n in range(6)])
-    identity.fail_next(401, "quota_exceeded", times=100)
+    identity.fail_next(401, "quota_exceeded", times=100, path="/voice-changer/")
     result = batch(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-v", VOICE_ID,
                    "--jobs", "1", "--json")  # fmt: skip
     assert result.exit_code == ExitStatus.QUOTA, result.output

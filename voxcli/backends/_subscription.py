@@ -35,7 +35,7 @@ class Subscription:
     and what a workspace without overages gets), `None` = no cap."""
 
     @property
-    def remaining_credits(self) -> int:
+    def remaining(self) -> int:
         """Credits left in the period, not counting overage."""
         return max(0, self.character_limit - self.character_count)
 
@@ -58,7 +58,7 @@ class Subscription:
             "status": self.status,
             "character_count": self.character_count,
             "character_limit": self.character_limit,
-            "remaining_credits": self.remaining_credits,
+            "remaining": self.remaining,
             "next_reset_unix": self.next_reset_unix,
             "overage_limit": self.overage_limit,
         }
