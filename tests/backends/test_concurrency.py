@@ -72,6 +72,23 @@ def test_other_clients_requests_are_left_to_them() -> None:
     assert limiter.limit == 4
 
 
+def test_while_others_are_active_room_must_show_twice_in_a_row() -> None:
+    limiter = holding(Limiter(limit=2), 2)
+    limiter.observe(maximum=4, current=3)  # one other request: room for a third of ours ...
+    assert limiter.limit == 2  # ... or just the moment another client takes to send its next
+    limiter.observe(maximum=4, current=4)  # it did: full again
+    limiter.observe(maximum=4, current=3)
+    assert limiter.limit == 2
+    limiter.observe(maximum=4, current=3)  # twice in a row: the room is real
+    assert limiter.limit == 3
+
+
+def test_alone_every_success_steps_up() -> None:
+    limiter = holding(Limiter(limit=1), 1)
+    limiter.observe(maximum=4, current=1)
+    assert limiter.limit == 2
+
+
 def test_the_target_is_never_below_one() -> None:
     limiter = holding(Limiter(limit=3), 1)
     limiter.observe(maximum=4, current=9)  # others hold more than the maximum

@@ -73,6 +73,15 @@ def test_auto_starts_at_the_tiers_documented_limit_without_a_ceiling(
     assert reads(server) == 1
 
 
+@pytest.mark.parametrize(("jobs", "start", "ceiling"), [(None, 3, None), (8, 2, 8), (2, 1, 2)])
+def test_shards_sharing_the_account_start_at_their_share(
+    server: ApiServer, backend: ElevenLabsBackend, jobs: int | None, start: int, ceiling: int | None
+) -> None:
+    server.tier = "pro"  # 10 at once
+    backend.configure_concurrency(jobs, shares=3)
+    assert (backend.concurrency_limit, backend.limiter.ceiling) == (start, ceiling)
+
+
 def test_an_explicit_jobs_is_the_start_and_the_ceiling_and_reads_nothing(
     server: ApiServer, backend: ElevenLabsBackend
 ) -> None:

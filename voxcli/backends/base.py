@@ -269,11 +269,12 @@ class Backend(ABC):
     local engine is CPU-bound in one process)."""
     _jobs: int | None = None
 
-    def configure_concurrency(self, jobs: int | None) -> None:
+    def configure_concurrency(self, jobs: int | None, *, shares: int = 1) -> None:
         """Allow `jobs` conversions at once; `None` (``--jobs auto``) lets the backend decide.
 
         The default keeps `jobs` (auto: `auto_jobs`); the ElevenLabs backend follows the
-        account's limit instead. Calling it again with the same value changes nothing.
+        account's limit instead, and starts at a `shares`-th of it when that many processes
+        share the account. Calling it again with the same value changes nothing.
         """
         self._jobs = jobs
 

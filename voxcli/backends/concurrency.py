@@ -10,7 +10,9 @@ also a ceiling, and then follows the service:
   in flight at that moment, and the target is ``max(1, M - others)``, capped by the ceiling.
 - A target below the limit lowers it at once. A target above raises it by one per successful
   answer, so processes sharing an account (CI shards started together) probe into free slots
-  one at a time instead of all jumping into the same ones and trading 429s.
+  one at a time instead of all jumping into the same ones. While other clients are active, two
+  answers in a row must show the room: a slot another process frees for the moment it takes to
+  send its next request is not taken from it.
 - A 429 ``too_many_concurrent_requests`` / ``concurrent_limit_exceeded`` lowers the limit to
   one fewer than were in flight (or to the target, if lower). Later successes probe upward
   again; without headers, up to the ceiling, else the last reported maximum, else the start.
@@ -91,6 +93,7 @@ class Limiter:
         self._lowered = 0
         self._raised = 0
         self._reported: int | None = None
+        self._roomy = 0  # successful answers in a row that showed room above the limit
         self._ceiling: int | None = None
         self._start: int | None = None
         self._limit: int | None = None
@@ -169,7 +172,7 @@ class Limiter:
             if refused:
                 self._refusals += 1
             held = self._in_flight if own is None else own
-            target = None
+            target, others = None, 0
             if maximum is not None:
                 self._reported = maximum
                 # The service counts a refused request nowhere; an answered one is in `current`.
@@ -180,14 +183,19 @@ class Limiter:
                 # The account was full with this many in flight: use at least one fewer.
                 fewer = held - 1
                 self._lower(fewer if target is None else min(fewer, target))
+                self._roomy = 0
                 return
             if target is None:
                 target = self._top()
             if target is None:
                 return
-            if self._limit is None or target < self._limit:
-                self._lower(target)
-            elif target > self._limit:
+            if self._limit is None or target <= self._limit:
+                self._roomy = 0
+                if self._limit is None or target < self._limit:
+                    self._lower(target)
+                return
+            self._roomy += 1
+            if self._roomy >= 2 or not others:
                 self._limit += 1
                 self._raised += 1
                 self._cond.notify_all()

@@ -124,23 +124,26 @@ class ElevenLabsBackend(Backend):
         data = self._json("reading the subscription", "/v1/user/subscription")
         return subscription_from_json(data)
 
-    def configure_concurrency(self, jobs: int | None) -> None:
+    def configure_concurrency(self, jobs: int | None, *, shares: int = 1) -> None:
         """Start the limiter at `jobs` under a ceiling of `jobs`, or (`None`, ``--jobs auto``)
         at the subscription tier's documented concurrency with no ceiling of voxcli's own.
 
         Auto reads the subscription once. A key that may not read it (``user_read`` missing),
         a service that refuses the request, or a tier voxcli does not know starts at 2; either
-        way the limit then follows the service's headers. Calling again with the same `jobs`
-        changes nothing, so every file of a batch may call it.
+        way the limit then follows the service's headers. `shares` processes that start
+        together on one account (``--shard K/N``: N) each start at their share of it (at least
+        1), so every one gets a slot in the first round and the headers can balance them.
+        Calling again with the same `jobs` changes nothing (`shares` counts the first time),
+        so every file of a batch may call it.
         """
         with self._configure_lock:
             if self._configured == (jobs,):
                 return
             if jobs is not None:
-                self.limiter.configure(start=jobs, ceiling=jobs)
+                self.limiter.configure(start=max(1, jobs // max(1, shares)), ceiling=jobs)
             else:
                 start = auto_start(self.subscription, self._sender.reporter.notice)
-                self.limiter.configure(start=start, ceiling=None)
+                self.limiter.configure(start=max(1, start // max(1, shares)), ceiling=None)
             self._configured = (jobs,)
 
     @property

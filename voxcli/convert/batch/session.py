@@ -233,8 +233,10 @@ class BatchSession:
             workers = self.options.workers or executors.default_workers()
             return executors.ProcessExecutor(setup, workers=workers)
         # One pool of request slots for every file: started once from --jobs N (a ceiling) or
-        # the account (auto); each long file's sections then ask for the same and change nothing.
-        backend.configure_concurrency(self.options.workers)
+        # the account (auto), at this shard's share of it; each long file's sections then ask
+        # for the same and change nothing.
+        shares = self.shard.total if self.shard is not None else 1
+        backend.configure_concurrency(self.options.workers, shares=shares)
         per_file = replace(per_file, jobs=self.options.workers)
         return executors.ThreadExecutor(
             backend, self.target, per_file, ceiling=self.options.workers
