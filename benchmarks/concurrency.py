@@ -14,6 +14,7 @@ so in ``maximum-concurrent-requests``) and reports the subscription tier `--tier
    the concurrency 429s, and the account's use: busy slot-seconds over ``limit x`` the span
    from the first request to the last answer.
 4. The same three with `--jobs N` (N = `--fixed`, default the limit) for comparison.
+   (The default `--jobs` is auto here; a baseline before it had 2.)
 
 With ``--baseline PATH`` scenarios 3 and 4 also run the voxcli checked out at PATH (e.g. the
 main branch before this change), side by side. Inputs are generated under
@@ -179,7 +180,7 @@ def main() -> None:
         for jobs in (None, fixed):
             with server(args, args.latency) as (url, stats):
                 wall = run(url, source, 3, jobs, checkout)
-            report(f"--jobs {jobs or 'auto'}", wall, ideal, stats)
+            report(f"--jobs {jobs}" if jobs else "default --jobs", wall, ideal, stats)
 
 
 if __name__ == "__main__":
