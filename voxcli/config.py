@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from voxcli.backends.concurrency import MAX_JOBS
+from voxcli.backends.limits import MAX_JOBS
 from voxcli.errors import ConfigError, InputError
 
 Source = Literal["flag", "env", "file", "default"]

@@ -57,8 +57,8 @@ def test_the_hint_after_a_taken_built_in_name_works(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("jobs", "abc", "expected a whole number from 1 to 64"),
-        ("jobs", "2.5", "expected a whole number from 1 to 64"),
+        ("jobs", "abc", "expected auto or a whole number from 1 to 64"),
+        ("jobs", "2.5", "expected auto or a whole number from 1 to 64"),
         ("retry_backoff", "soon", "expected a number from 0 to 60"),
     ],
 )

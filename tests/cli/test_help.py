@@ -57,7 +57,7 @@ def test_convert_help_shows_every_default_and_environment_variable() -> None:
         "--backend": ["[env var: VOXCLI_BACKEND]", "[default: elevenlabs with an API key"],
         "--base-url": ["[env var: VOXCLI_BASE_URL]", "[default: https://api.elevenlabs.io]"],
         "--retries": ["[default: 5]"],
-        "--jobs": ["[default: 2]"],
+        "--jobs": ["[default: auto]"],
         "--overwrite": ["[default: refuse, exit 4]"],
         "--output": ["[default: <stem>.<voice>.<ext> beside the input]"],
         "--max-section": ["[default: 290]"],
@@ -94,7 +94,7 @@ def test_flags_show_no_metavar_and_values_a_readable_one() -> None:
     text = rendered_help(["convert"])
     assert re.search(r"Usage: voxcli convert \[OPTIONS\] FILE\s*$", text, re.M)
     assert re.search(r"--dry-run\s{2,}Print the section plan", row(text, "--dry-run"))
-    assert re.search(r"--jobs\s+-j\s+N\s", row(text, "--jobs"))
+    assert re.search(r"--jobs\s+-j\s+auto\|N\s", row(text, "--jobs"))
     assert re.search(r"--voice\s+-v\s+VOICE\s", row(text, "--voice"))
     assert "NAME SAMPLE..." in rendered_help(["voices", "add"])
 

@@ -29,6 +29,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from voxcli.backends.limits import MAX_JOBS
+
+__all__ = [
+    "ENTERPRISE_START",
+    "MAX_JOBS",
+    "TIER_CONCURRENCY",
+    "UNKNOWN_TIER_START",
+    "Limiter",
+    "LimiterStats",
+    "tier_concurrency",
+]
+
 #: Concurrent requests per plan, the Multilingual v2 column of the documented table (reference
 #: §7; the help centre gives the same numbers). Which column STS counts against is undocumented.
 TIER_CONCURRENCY: Mapping[str, int] = MappingProxyType(
@@ -38,8 +50,6 @@ TIER_CONCURRENCY: Mapping[str, int] = MappingProxyType(
 ENTERPRISE_START = 15
 #: Where `--jobs auto` starts when the tier is unknown (or the key may not read it).
 UNKNOWN_TIER_START = 2
-#: The most requests voxcli ever keeps in flight (and the largest ``--jobs``).
-MAX_JOBS = 64
 
 
 def tier_concurrency(tier: str | None) -> int | None:

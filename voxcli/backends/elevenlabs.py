@@ -147,6 +147,11 @@ class ElevenLabsBackend(Backend):
             self._configured = (jobs,)
 
     @property
+    def max_concurrency(self) -> int | None:
+        """The limiter's limit as configured or learned (`None`: nothing known yet)."""
+        return self.limiter.limit
+
+    @property
     def concurrency_limit(self) -> int:
         """Conversions allowed at once now (an int once `configure_concurrency` ran; before
         that, 2 until the service says otherwise)."""
