@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+from voxcli.engine.filters import running_mean, running_min
 
 Array = NDArray[np.float64]
 
@@ -45,7 +46,7 @@ def limit(samples: Array, sample_rate: int, threshold: float = PEAK_LIMIT) -> Ar
         lo, hi = max(0, int(group[0]) - 2 * reach), min(len(samples), int(group[-1]) + 2 * reach)
         part = samples[lo:hi]
         need = np.minimum(1.0, threshold / np.maximum(np.abs(part), 1e-12))
-        gain = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
-        gain = uniform_filter1d(gain, size=width, mode="nearest")
+        gain = running_min(need, 2 * width + 1)
+        gain = running_mean(gain, width)
         np.clip(part * gain, -threshold, threshold, out=part)
     return samples

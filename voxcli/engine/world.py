@@ -16,15 +16,18 @@ second), and both are followed by `clean_f0`, which folds octave jumps back and 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import median_filter
 
+from voxcli.engine.filters import running_median
 from voxcli.engine.params import F0_LIMITS, AnalysisParams
 
 Array = NDArray[np.float64]
@@ -36,6 +39,42 @@ TRACKER_MARGIN_SECONDS = 1
 # NOTE: WORLD's synthesis draws its noise from a process-global generator that it reseeds on
 # every call; two concurrent calls would share it. A lock keeps results deterministic.
 _SYNTH_LOCK = threading.Lock()
+
+
+@cache
+def pyworld() -> ModuleType:
+    """pyworld's compiled module (``pyworld.pyworld``), loaded without the package's __init__.
+
+    NOTE: pyworld 0.3.5's __init__ imports pkg_resources only to read its own version: 70-120 ms
+    of every conversion's start-up, and an ImportError wherever setuptools is not installed
+    (Python 3.12+ venvs) or is new enough to have dropped pkg_resources. The compiled module
+    holds the whole API; when it cannot be found this way, the package is imported as usual.
+    """
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    loaded = sys.modules.get("pyworld.pyworld")
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.find_spec("pyworld")  # finds the package without running it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = Path(folder) / f"pyworld{suffix}"
+            if not path.is_file():
+                continue
+            loader = importlib.machinery.ExtensionFileLoader("pyworld.pyworld", str(path))
+            found = importlib.util.spec_from_file_location("pyworld.pyworld", path, loader=loader)
+            if found is None:
+                continue
+            module = importlib.util.module_from_spec(found)
+            loader.exec_module(module)
+            # Registered under its real name: a later `import pyworld` reuses it.
+            sys.modules["pyworld.pyworld"] = module
+            return module
+    import pyworld as package
+
+    return package
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,13 +105,11 @@ def analyse(
     `f0_range` fixes the F0 search band (Hz); by default it is found from the signal itself.
     This holds whole-input envelopes; conversion uses `voxcli.engine.blocks` instead.
     """
-    import pyworld
-
     x = np.ascontiguousarray(samples, dtype=np.float64)
     frames = frame_count(len(x), params)
     times: Array = np.arange(frames, dtype=np.float64) * (params.frame_period_ms / 1000.0)
     raw_f0 = track_f0(x, params, f0_range, frames)
-    sp = pyworld.cheaptrick(x, raw_f0, times, params.sample_rate, fft_size=params.fft_size)
+    sp = pyworld().cheaptrick(x, raw_f0, times, params.sample_rate, fft_size=params.fft_size)
     ap = aperiodicity(x, raw_f0, times, params)
     f0 = finish_f0(raw_f0, low_band_aperiodicity(ap, params), params)
     return Analysis(f0=f0, sp=sp, ap=ap, params=params)
@@ -104,15 +141,13 @@ def aperiodicity(x: Array, f0: Array, times: Array, params: AnalysisParams) -> A
     Aperiodicity changes slowly, and D4C is the costliest stage after Harvest; halving its
     frames saves about 5 % of real time at no audible cost.
     """
-    import pyworld
-
     fs, n = params.sample_rate, params.fft_size
     # NOTE: D4C's voicing check ("LoveTrain") needs bands up to 8 kHz; below 16 kHz it marks
     # every frame aperiodic and the output turns to whisper, so it is switched off there.
     threshold = 0.85 if fs >= 16000 else 0.0
     if params.frame_period_ms >= 10.0 or len(times) < 4:
-        return np.asarray(pyworld.d4c(x, f0, times, fs, fft_size=n, threshold=threshold))
-    coarse = pyworld.d4c(x, np.ascontiguousarray(f0[::2]), np.ascontiguousarray(times[::2]), fs,
+        return np.asarray(pyworld().d4c(x, f0, times, fs, fft_size=n, threshold=threshold))
+    coarse = pyworld().d4c(x, np.ascontiguousarray(f0[::2]), np.ascontiguousarray(times[::2]), fs,
                          fft_size=n, threshold=threshold)  # fmt: skip
     return fill_odd_frames(coarse, len(times))
 
@@ -134,24 +169,22 @@ def track_f0(
     x: Array, params: AnalysisParams, f0_range: tuple[float, float] | None, frames: int
 ) -> Array:
     """The tracker's F0 for `frames` frames, with the tracker the quality level asks for."""
-    import pyworld
-
     fs, period = params.sample_rate, params.frame_period_ms
     if params.quality == "fast":
         lo, hi = f0_range or F0_LIMITS
 
         def dio(piece: Array) -> Array:
             # A wider allowed_range marks more frames voiced; `_revoice` removes the false ones.
-            f0, t = pyworld.dio(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period,
+            f0, t = pyworld().dio(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period,
                                 allowed_range=0.2)  # fmt: skip
-            return np.asarray(pyworld.stonemask(piece, f0, t, fs))
+            return np.asarray(pyworld().stonemask(piece, f0, t, fs))
 
         f0 = _in_pieces(dio, x, params)
     else:
         lo, hi = f0_range or speaker_range(x, fs)
 
         def harvest(piece: Array) -> Array:
-            f0, _ = pyworld.harvest(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+            f0, _ = pyworld().harvest(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
             return np.asarray(f0)
 
         f0 = _in_pieces(harvest, x, params)
@@ -195,10 +228,8 @@ def speaker_range(
     from 0.6x its 5th percentile to 1.6x its 95th. When DIO finds under 20 voiced 10 ms frames
     the answer is `F0_LIMITS`; with `min_voiced` given, fewer voiced frames than that give None.
     """
-    import pyworld
-
     # speed=4 decimates internally: the percentiles match speed=1 at a seventh of the cost.
-    f0, t = pyworld.dio(
+    f0, t = pyworld().dio(
         x, fs, f0_floor=F0_LIMITS[0], f0_ceil=F0_LIMITS[1], frame_period=10.0, speed=4
     )
     voiced = f0[f0 > 0]
@@ -229,7 +260,7 @@ def _revoice(f0: Array, low_band_ap: Array) -> Array:
     """
     voiced = (f0 > 0) & (low_band_ap < 0.5)
     # Drop one-frame voiced islands and fill one-frame gaps: real voicing is never that short.
-    smoothed = median_filter(voiced.astype(np.uint8), size=3, mode="nearest").astype(bool)
+    smoothed = running_median(voiced.astype(np.uint8), 3).astype(bool)
     voiced = smoothed & (f0 > 0)
     return np.where(voiced, f0, 0.0)
 
@@ -247,7 +278,7 @@ def clean_f0(f0: Array, *, window: int = 21) -> Array:
     if len(idx) < 3:
         return out
     logf = np.log(f0[idx])
-    ref = median_filter(logf, size=min(window, len(logf) | 1), mode="nearest")
+    ref = running_median(logf, min(window, len(logf) | 1))
     dev = logf - ref
     for shift in (np.log(2.0), -np.log(2.0)):
         fold = (np.abs(dev) > np.log(1.6)) & (np.abs(dev - shift) < np.log(1.6))
@@ -267,10 +298,8 @@ def clean_f0(f0: Array, *, window: int = 21) -> Array:
 
 def synthesize(f0: Array, sp: Array, ap: Array, params: AnalysisParams) -> Array:
     """WORLD synthesis of the given parameters at ``params.sample_rate``."""
-    import pyworld
-
     with _SYNTH_LOCK:
-        out = pyworld.synthesize(
+        out = pyworld().synthesize(
             np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap),
             params.sample_rate, params.frame_period_ms,
         )  # fmt: skip
