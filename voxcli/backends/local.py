@@ -32,6 +32,7 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from importlib import resources
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -89,22 +90,26 @@ class LocalBackend(Backend):
 
     def voices(self) -> list[Voice]:
         """Built-in voices first, then user voices, each sorted by id."""
-        found = [self._voice(vid, "builtin") for vid in sorted(_builtin_files())]
-        found += [self._voice(vid, "user") for vid in sorted(self._user_files())]
+        found = [self._voice(vid, f, "builtin") for vid, f in sorted(_builtin_files().items())]
+        found += [self._voice(vid, f, "user") for vid, f in sorted(self._user_files().items())]
         return found
 
     def voice_ids(self) -> list[str]:
         """Every voice id, built-in first, without loading a profile (for shell completion)."""
         return sorted(_builtin_files()) + sorted(self._user_files())
 
-    def _voice(self, voice_id: str, category: str) -> Voice:
+    def _voice(self, voice_id: str, source: Any, category: str) -> Voice:
+        """The voice stored in `source` (a path), from the profile's small members only:
+        listing never loads the engine (`voxcli.engine.stored`)."""
+        from voxcli.engine.stored import read_stored
+
         try:
-            profile = self._profile(voice_id)
+            stored = read_stored(BytesIO(source.read_bytes()))
         except InputError as exc:  # a damaged user file: list it, say why, convert refuses it
             return Voice(voice_id, voice_id, category, description=f"unusable: {exc}",
                          details={"error": str(exc)})  # fmt: skip
-        meta = profile.metadata
-        details: dict[str, Any] = profile.summary()
+        meta = stored.metadata
+        details: dict[str, Any] = stored.summary()
         details.update({k: meta[k] for k in ("source", "licence", "samples") if k in meta})
         return Voice(
             voice_id=voice_id,
@@ -208,7 +213,7 @@ class LocalBackend(Backend):
             },
         )
         self._write(voice_id, profile.to_bytes())
-        return self._voice(voice_id, "user")
+        return self._voice(voice_id, self.user_voice_dir / f"{voice_id}.npz", "user")
 
     def _write(self, voice_id: str, data: bytes) -> None:
         self.user_voice_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
