@@ -117,6 +117,14 @@ class CodedAperiodicity:
         first = start // self.step
         self._rows[first : first + len(coarse)] = coarse
 
+    def whole(self) -> Array:
+        """Aperiodicity ``(frames, bins)`` of the whole input, decoded a block at a time into
+        the one array synthesis needs (no second full-size array on the way)."""
+        out = np.empty((self.grid.frames, self.grid.params.bins))
+        for start, stop in self.grid.blocks():
+            out[start:stop] = self.block(start, stop)
+        return out
+
     def block(self, start: int, stop: int) -> Array:
         """Aperiodicity ``(stop - start, bins)`` of frames start..stop (start aligned)."""
         first, last = start // self.step, min(len(self._rows), (stop - 1) // self.step + 2)

@@ -23,6 +23,7 @@ whose cost in word error rate stays within a few points (see `benchmarks/local_q
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -117,10 +118,9 @@ def convert(
     voiced = f0 > 0
     # Pass 2: the vocal-tract ratio and the envelope statistics of the input.
     warp = warp_map(params.bins, sample_rate, _tract_ratio(x, f0, profile, opts, params))
-    stats = EnvelopeStats.collect(
-        grid.frames, blocks, lambda a, b: analyse_block(x, raw_f0, grid, a, b, "sp"),
-        warp, sample_rate,
-    )  # fmt: skip
+    envelope = partial(analyse_block, x, raw_f0, grid, what="sp")
+    stats = EnvelopeStats.collect(grid.frames, blocks, envelope, warp, sample_rate)
+    del envelope
     speech = stats.speech()
     if speech.sum() < MIN_SPEECH_FRAMES:
         return x.astype(np.float32)
@@ -134,11 +134,15 @@ def convert(
         block = analyse_block(x, raw_f0, grid, start, stop, "sp")
         sp[start:stop] = apply_change(block, change[start:stop], warp, sample_rate)
     del block
-    ap = aperiodicity.block(0, grid.frames)
+    # The input is not needed any more: only its length and level are (a full-length array
+    # less while WORLD synthesises, the memory peak).
+    length, loudness = len(x), level.rms(x)
+    del x
+    ap = aperiodicity.whole()
     y = world.synthesize(map_f0(f0, profile, opts.global_weight), sp, ap, params)
     del sp, ap
-    y = world.fit_length(y, len(x))
-    return level.limit(level.match_loudness(y, x), sample_rate).astype(np.float32)
+    y = level.scale_to(world.fit_length(y, length), loudness)
+    return level.limit(y, sample_rate).astype(np.float32)
 
 
 def _tract_ratio(
