@@ -23,7 +23,6 @@ whose cost in word error rate stays within a few points (see `benchmarks/local_q
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -116,24 +115,20 @@ def convert(
     del ap
     f0 = world.finish_f0(raw_f0, low_band, params)
     voiced = f0 > 0
-    # Pass 2: the vocal-tract ratio and the envelope statistics of the input.
+    # Pass 2: the vocal-tract ratio and the envelope statistics of the input. Each block's
+    # envelope is kept in the one array that synthesis takes, so CheapTrick runs once.
     warp = warp_map(params.bins, sample_rate, _tract_ratio(x, f0, profile, opts, params))
-    envelope = partial(analyse_block, x, raw_f0, grid, what="sp")
-    stats = EnvelopeStats.collect(grid.frames, blocks, envelope, warp, sample_rate)
-    del envelope
+    sp, stats = _envelopes(x, raw_f0, grid, blocks, warp)
     speech = stats.speech()
     if speech.sum() < MIN_SPEECH_FRAMES:
         return x.astype(np.float32)
     change = cepstral_change(stats.mcep, voiced, speech, profile, opts.global_weight,
                              opts.exemplar_weight, params.frame_period_ms)  # fmt: skip
     del stats
-    # Pass 3: convert the envelope block by block into one array, then synthesise once: cuts
+    # Pass 3: convert the envelope block by block in place, then synthesise once: cuts
     # between separately synthesised blocks cost intelligibility (restarted pulses and noise).
-    sp = np.empty((grid.frames, params.bins))
     for start, stop in blocks:
-        block = analyse_block(x, raw_f0, grid, start, stop, "sp")
-        sp[start:stop] = apply_change(block, change[start:stop], warp, sample_rate)
-    del block
+        sp[start:stop] = apply_change(sp[start:stop], change[start:stop], warp, sample_rate)
     # The input is not needed any more: only its length and level are (a full-length array
     # less while WORLD synthesises, the memory peak).
     length, loudness = len(x), level.rms(x)
@@ -143,6 +138,21 @@ def convert(
     del sp, ap
     y = level.scale_to(world.fit_length(y, length), loudness)
     return level.limit(y, sample_rate).astype(np.float32)
+
+
+def _envelopes(
+    x: Array, raw_f0: Array, grid: Grid, blocks: list[tuple[int, int]],
+    warp: tuple[NDArray[np.intp], Array],
+) -> tuple[Array, EnvelopeStats]:  # fmt: skip
+    """The CheapTrick envelopes of the whole input in one array, and their statistics."""
+    sp = np.empty((grid.frames, grid.params.bins))
+
+    def envelope(start: int, stop: int) -> Array:
+        block = analyse_block(x, raw_f0, grid, start, stop, "sp")
+        sp[start:stop] = block
+        return block
+
+    return sp, EnvelopeStats.collect(grid.frames, blocks, envelope, warp, grid.params.sample_rate)
 
 
 def _tract_ratio(

@@ -32,6 +32,8 @@ from voxcli.engine.params import F0_LIMITS, AnalysisParams
 
 Array = NDArray[np.float64]
 
+#: Rate Harvest runs at (None: the input's).
+HARVEST_RATE: int | None = None
 #: F0 trackers run on pieces this long (plus margins) to bound their memory.
 TRACKER_CHUNK_SECONDS = 20
 TRACKER_MARGIN_SECONDS = 1
@@ -125,7 +127,7 @@ def finish_f0(raw_f0: Array, low_band_ap: Array, params: AnalysisParams) -> Arra
 
     `low_band_ap` is `low_band_aperiodicity` of the frames (used by the fast tracker only).
     """
-    f0 = _revoice(raw_f0, low_band_ap) if params.quality == "fast" else raw_f0
+    f0 = _revoice(raw_f0, low_band_ap) if params.f0_tracker == "dio" else raw_f0
     return clean_f0(f0)
 
 
@@ -170,8 +172,8 @@ def track_f0(
 ) -> Array:
     """The tracker's F0 for `frames` frames, with the tracker the quality level asks for."""
     fs, period = params.sample_rate, params.frame_period_ms
-    if params.quality == "fast":
-        lo, hi = f0_range or F0_LIMITS
+    if params.f0_tracker == "dio":
+        lo, hi = f0_range or (F0_LIMITS if params.quality == "fast" else speaker_range(x, fs))
 
         def dio(piece: Array) -> Array:
             # A wider allowed_range marks more frames voiced; `_revoice` removes the false ones.
@@ -183,8 +185,14 @@ def track_f0(
     else:
         lo, hi = f0_range or speaker_range(x, fs)
 
+        rate = HARVEST_RATE or fs
+
         def harvest(piece: Array) -> Array:
-            f0, _ = pyworld().harvest(piece, fs, f0_floor=lo, f0_ceil=hi, frame_period=period)
+            if rate != fs:
+                import soxr
+
+                piece = np.asarray(soxr.resample(piece, fs, rate, quality="HQ"), dtype=np.float64)
+            f0, _ = pyworld().harvest(piece, rate, f0_floor=lo, f0_ceil=hi, frame_period=period)
             return np.asarray(f0)
 
         f0 = _in_pieces(harvest, x, params)
