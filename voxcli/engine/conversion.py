@@ -105,7 +105,8 @@ def convert(
     grid = Grid(params, len(x))
     blocks = list(grid.blocks())
     # Pass 1: F0, and the aperiodicity (coded, small), which the fast tracker's voicing needs.
-    raw_f0 = world.track_f0(x, params, None, grid.frames)
+    low, low_params = world.tracking_signal(x, params)
+    raw_f0 = world.track_f0(low, low_params, None, grid.frames)
     aperiodicity = CodedAperiodicity(grid)
     low_band = np.zeros(grid.frames)
     for start, stop in blocks:
@@ -117,7 +118,8 @@ def convert(
     voiced = f0 > 0
     # Pass 2: the vocal-tract ratio and the envelope statistics of the input. Each block's
     # envelope is kept in the one array that synthesis takes, so CheapTrick runs once.
-    warp = warp_map(params.bins, sample_rate, _tract_ratio(x, f0, profile, opts, params))
+    warp = warp_map(params.bins, sample_rate, _tract_ratio(low, f0, profile, opts, low_params))
+    del low
     sp, stats = _envelopes(x, raw_f0, grid, blocks, warp)
     speech = stats.speech()
     if speech.sum() < MIN_SPEECH_FRAMES:

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from voxcli.engine import world
 from voxcli.engine.features import canonical_mcep, class_stats, speech_mask
+from voxcli.engine.filters import percentile
 from voxcli.engine.params import CANONICAL_RATE, AnalysisParams
 from voxcli.engine.stored import FORMAT_VERSION, summarise, tract_length_cm
 from voxcli.engine.vtl import formants
@@ -170,8 +171,8 @@ def build_profile(
         log_f0_mean=float(log_f0.mean()),
         log_f0_std=float(log_f0.std()),
         f0_range_hz=(
-            float(np.percentile(analysis.f0[voiced], 5)),
-            float(np.percentile(analysis.f0[voiced], 95)),
+            percentile(analysis.f0[voiced], 5),
+            percentile(analysis.f0[voiced], 95),
         ),  # fmt: skip
         formants_hz=found,
         mcep_mean=mean,

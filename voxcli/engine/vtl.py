@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from voxcli.engine.filters import median, percentile
 from voxcli.engine.params import formant_band
 
 Array = NDArray[np.float64]
@@ -52,13 +53,13 @@ def formants(
         return np.full(4, np.nan), 0
     frames = x[starts[:, None] + np.arange(win)] * np.hamming(win)
     energy = (frames**2).sum(axis=1)
-    frames = frames[energy >= np.percentile(energy, 30)]
+    frames = frames[energy >= percentile(energy, 30)]
     order = int(rate / 1000) + 2
     freqs = _lpc_formants(frames, order, rate)
     with np.errstate(all="ignore"):
         found = np.isfinite(freqs)
         medians = np.array(
-            [np.median(freqs[found[:, i], i]) if found[:, i].any() else np.nan for i in range(4)]
+            [median(freqs[found[:, i], i]) if found[:, i].any() else np.nan for i in range(4)]
         )
     return medians, len(frames)
 
