@@ -17,8 +17,8 @@ def test_engine_import_loads_neither_scipy_nor_pkg_resources() -> None:
     code = (
         "import sys\n"
         "import voxcli.engine.conversion, voxcli.engine.profile\n"
-        "from voxcli.engine import world\n"
-        "lib = world.pyworld()\n"
+        "from voxcli.engine.libworld import pyworld\n"
+        "lib = pyworld()\n"
         "assert callable(lib.harvest) and callable(lib.synthesize)\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'pkg_resources'}))\n"
     )
@@ -28,8 +28,8 @@ def test_engine_import_loads_neither_scipy_nor_pkg_resources() -> None:
 
 def test_pyworld_imported_later_reuses_the_loaded_module() -> None:
     code = (
-        "from voxcli.engine import world\n"
-        "lib = world.pyworld()\n"
+        "from voxcli.engine.libworld import pyworld\n"
+        "lib = pyworld()\n"
         "import pyworld\n"
         "print(pyworld.harvest is lib.harvest)\n"
     )

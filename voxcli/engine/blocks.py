@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from voxcli.engine import world
+from voxcli.engine.libworld import pyworld
 from voxcli.engine.params import AnalysisParams
 
 Array = NDArray[np.float64]
@@ -84,7 +85,7 @@ def analyse_block(x: Array, f0: Array, grid: Grid, start: int, stop: int, what: 
     block_f0 = np.ascontiguousarray(f0[start:end])
     if what == "sp":
         p = grid.params
-        sp = world.pyworld().cheaptrick(piece, block_f0, times, p.sample_rate, fft_size=p.fft_size)
+        sp = pyworld().cheaptrick(piece, block_f0, times, p.sample_rate, fft_size=p.fft_size)
         return np.asarray(sp)
     return world.aperiodicity(piece, block_f0, times, grid.params)[: stop - start]
 
@@ -102,7 +103,7 @@ class CodedAperiodicity:
     def __init__(self, grid: Grid) -> None:
         self.grid = grid
         self.step = 1 if grid.params.frame_period_ms >= 10.0 else 2
-        self.bands = int(world.pyworld().get_num_aperiodicities(grid.params.sample_rate))
+        self.bands = int(pyworld().get_num_aperiodicities(grid.params.sample_rate))
         rows = -(-grid.frames // self.step)
         if self.bands:
             self._rows = np.empty((rows, self.bands))
@@ -113,7 +114,7 @@ class CodedAperiodicity:
         """Keep the aperiodicity `ap` of frames from `start` (a multiple of ``grid.align``)."""
         coarse = np.ascontiguousarray(ap[:: self.step])
         if self.bands:
-            coarse = world.pyworld().code_aperiodicity(coarse, self.grid.params.sample_rate)
+            coarse = pyworld().code_aperiodicity(coarse, self.grid.params.sample_rate)
         first = start // self.step
         self._rows[first : first + len(coarse)] = coarse
 
@@ -131,7 +132,7 @@ class CodedAperiodicity:
         coarse = np.ascontiguousarray(self._rows[first:last], dtype=np.float64)
         if self.bands:
             p = self.grid.params
-            coarse = world.pyworld().decode_aperiodicity(coarse, p.sample_rate, p.fft_size)
+            coarse = pyworld().decode_aperiodicity(coarse, p.sample_rate, p.fft_size)
         if self.step == 1:
             return coarse[: stop - start]
         return world.fill_odd_frames(coarse, stop - start)

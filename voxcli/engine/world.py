@@ -22,18 +22,16 @@ jumps back and removes spikes.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
-from types import ModuleType
 from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from voxcli.engine.filters import percentile, running_median
+from voxcli.engine.libworld import pyworld
 from voxcli.engine.params import F0_LIMITS, AnalysisParams
 
 Array = NDArray[np.float64]
@@ -49,42 +47,6 @@ TRACKER_MARGIN_SECONDS = 1
 # NOTE: WORLD's synthesis draws its noise from a process-global generator that it reseeds on
 # every call; two concurrent calls would share it. A lock keeps results deterministic.
 _SYNTH_LOCK = threading.Lock()
-
-
-@cache
-def pyworld() -> ModuleType:
-    """pyworld's compiled module (``pyworld.pyworld``), loaded without the package's __init__.
-
-    NOTE: pyworld 0.3.5's __init__ imports pkg_resources only to read its own version: 70-120 ms
-    of every conversion's start-up, and an ImportError wherever setuptools is not installed
-    (Python 3.12+ venvs) or is new enough to have dropped pkg_resources. The compiled module
-    holds the whole API; when it cannot be found this way, the package is imported as usual.
-    """
-    import importlib.machinery
-    import importlib.util
-    from pathlib import Path
-
-    loaded = sys.modules.get("pyworld.pyworld")
-    if loaded is not None:
-        return loaded
-    spec = importlib.util.find_spec("pyworld")  # finds the package without running it
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            path = Path(folder) / f"pyworld{suffix}"
-            if not path.is_file():
-                continue
-            loader = importlib.machinery.ExtensionFileLoader("pyworld.pyworld", str(path))
-            found = importlib.util.spec_from_file_location("pyworld.pyworld", path, loader=loader)
-            if found is None:
-                continue
-            module = importlib.util.module_from_spec(found)
-            loader.exec_module(module)
-            # Registered under its real name: a later `import pyworld` reuses it.
-            sys.modules["pyworld.pyworld"] = module
-            return module
-    import pyworld as package
-
-    return package
 
 
 @dataclass(frozen=True, eq=False)
