@@ -1,16 +1,30 @@
-"""Speed, memory and determinism figures for the local-engine benchmark.
+"""Speed, memory and determinism figures of the local engine, and what a user waits for.
 
-Real-time factor = CPU seconds / audio seconds of a single-threaded conversion, the best of
+`speed_report` (called by `local_quality.py`, which needs the benchmark's synthetic speakers):
+real-time factor = CPU seconds / audio seconds of a single-threaded conversion, the best of
 `REPEATS` runs after a warm-up call (imports and cached tables are not counted; single runs of
 the same code varied by up to 40 % on the 2-core benchmark machine). Peak memory is the
 maximum resident set size (imports included) of a fresh process converting a 5-minute input
 at 16 kHz, and one converting 60 s at 44.1 kHz (the local backend's longest section at a
 common input rate).
+
+Run on its own, it measures what a person waits for, before and after, side by side in one run:
+
+    python benchmarks/local_speed.py [--base main] [--runs 5]
+
+It checks `--base` out into a temporary `git worktree` and runs that code (PYTHONPATH) with the
+same interpreter as this checkout, alternating old, new and `voxcli --help` in each round; every
+figure is the median wall time of fresh processes, imports included: `voxcli --help`, importing
+the engine, `voxcli voices`, `voxcli convert` of the 4 s example and of a 60 s input at 44.1 kHz
+(espeak-ng speech) at both qualities. Then, per version, the engine alone on the 60 s input
+(one thread, best of 3 after a warm-up: the engine's own real-time factor) and its peak memory
+per second of input. Needs espeak-ng (as the tests do) and git.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -109,3 +123,177 @@ def _peak_mb(path: Path, profile_path: Path, quality: str, name: str) -> float:
     print(f"{name}, {quality:7s}: peak RSS {after} MB (after imports and "
           f"loading: {before} MB), length kept: {same_length}")  # fmt: skip
     return float(after)
+
+
+# -- what a user waits for: fresh processes, old and new side by side -------------------------
+
+_ENGINE_IMPORT = (
+    "import time; start = time.perf_counter()\n"
+    "import voxcli.engine.conversion, voxcli.engine.profile\n"
+    "print(time.perf_counter() - start)\n"
+)
+_ENGINE_RTF = """
+import os, sys, time
+for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[v] = "1"
+import soundfile as sf
+from voxcli.engine import VoiceProfile, convert, ConversionOptions
+x, rate = sf.read(sys.argv[1], dtype="float32")
+profile = VoiceProfile.from_bytes(open(sys.argv[2], "rb").read())
+opts = ConversionOptions(quality=sys.argv[3])
+convert(x[: 2 * rate], rate, profile, opts)
+best = float("inf")
+for _ in range(3):
+    start = time.process_time()
+    convert(x, rate, profile, opts)
+    best = min(best, time.process_time() - start)
+print(best / (len(x) / rate))
+"""
+
+
+def _speak_minute(folder: Path) -> Path:
+    """60.0 s of espeak-ng speech (Harvard lists 1-4) at 44.1 kHz, 16-bit WAV."""
+    import build_voices as bv
+
+    raw = folder / "speech.wav"
+    text = " ".join(s for n in (1, 2, 3, 4) for s in bv.HARVARD[n])
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True,
+                   capture_output=True)  # fmt: skip
+    samples, rate = sf.read(str(raw), dtype="float32")
+    minute = soxr.resample(samples, rate, 44100)[: 60 * 44100]
+    if len(minute) < 60 * 44100:
+        minute = np.tile(minute, 2)[: 60 * 44100]
+    path = folder / "sixty-seconds-44k.wav"
+    sf.write(str(path), minute, 44100, subtype="PCM_16")
+    return path
+
+
+def _wall(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _stdout(argv: list[str], env: dict[str, str]) -> str:
+    return subprocess.run(argv, check=True, env=env, capture_output=True, text=True).stdout
+
+
+def end_to_end(base: str, runs: int) -> None:
+    """Print the before/after table of the module docstring (`base` is a git revision)."""
+    import shutil
+    import statistics
+
+    voxcli_bin = shutil.which("voxcli", path=str(Path(sys.executable).parent)) or "voxcli"
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        old_tree = tmp / "base"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old_tree), base],
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            commit = _stdout(["git", "-C", str(old_tree), "rev-parse", "--short", "HEAD"],
+                             dict(os.environ)).strip()  # fmt: skip
+            versions = {f"old ({base} {commit})": old_tree, "new (this checkout)": ROOT}
+            envs = {}
+            for name, tree in versions.items():
+                env = {k: v for k, v in os.environ.items()
+                       if k != "ELEVENLABS_API_KEY" and not k.startswith("VOXCLI_")}  # fmt: skip
+                home = tmp / name.split()[0]
+                env.update(PYTHONPATH=str(tree), VOXCLI_CONFIG_DIR=str(home / "config"),
+                           VOXCLI_CACHE_DIR=str(home / "cache"), VOXCLI_DATA_DIR=str(home / "data"),
+                           VOXCLI_BACKEND="local")  # fmt: skip
+                envs[name] = env
+            minute = _speak_minute(tmp)
+            example = ROOT / "examples" / "speech.wav"
+            out = tmp / "out.wav"
+
+            def convert_argv(source: Path, quality: str) -> list[str]:
+                return [voxcli_bin, "convert", str(source), "-o", str(out), "-y", "-q",
+                        "--no-cache", "--quality", quality]  # fmt: skip
+
+            commands: dict[str, tuple[list[str], int]] = {
+                "voxcli --help": ([voxcli_bin, "--help"], runs),
+                "voxcli voices": ([voxcli_bin, "voices", "-q"], runs),
+                "convert 4 s example, default": (convert_argv(example, "default"), runs),
+                "convert 4 s example, fast": (convert_argv(example, "fast"), runs),
+                "convert 60 s 44.1 kHz, default": (
+                    convert_argv(minute, "default"),
+                    max(1, runs // 2),
+                ),
+                "convert 60 s 44.1 kHz, fast": (convert_argv(minute, "fast"), max(1, runs // 2)),
+            }
+            walls: dict[tuple[str, str], list[float]] = {}
+            imports: dict[str, list[float]] = {name: [] for name in versions}
+            for env in envs.values():  # warm the file cache and .pyc files
+                _wall([voxcli_bin, "--help"], env)
+                _wall(convert_argv(example, "fast"), env)
+            for round_ in range(runs):
+                for label, (argv, count) in commands.items():
+                    if round_ >= count:
+                        continue
+                    for name, env in envs.items():
+                        walls.setdefault((label, name), []).append(_wall(argv, env))
+                for name, env in envs.items():
+                    imports[name].append(
+                        float(_stdout([sys.executable, "-c", _ENGINE_IMPORT], env))
+                    )
+            med = {key: statistics.median(values) for key, values in walls.items()}
+            names = list(versions)
+            print(f"\n## What a user waits for (wall, median of fresh processes; {runs} rounds)\n")
+            print(f"{'':34s}" + "".join(f"{n:>30s}" for n in names))
+            print(f"{'engine import':34s}"
+                  + "".join(f"{statistics.median(imports[n]):28.3f} s" for n in names))  # fmt: skip
+            for label in commands:
+                cells = []
+                for name in names:
+                    value, help_ = med[(label, name)], med[("voxcli --help", name)]
+                    if label == "voxcli --help":
+                        cells.append(f"{value:.3f} s")
+                    elif label == "voxcli voices":
+                        cells.append(f"{value:.3f} s ({value / help_:.2f} x --help)")
+                    elif "60 s" in label:
+                        cells.append(f"{value:.2f} s ({value / 60:.3f} x real time)")
+                    else:
+                        cells.append(f"{value:.2f} s (--help + {value - help_:.2f} s)")
+                print(f"{label:34s}" + "".join(f"{c:>30s}" for c in cells))
+            _engine_figures(versions, envs, minute)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)],
+                           capture_output=True)  # fmt: skip
+
+
+def _engine_figures(
+    versions: dict[str, Path], envs: dict[str, dict[str, str]], minute: Path
+) -> None:
+    """The engine alone on the 60 s input, per version: real-time factor and peak memory."""
+    profile = str(ROOT / "voxcli" / "data" / "voices" / "sally.npz")
+    print("\n## The engine alone, 60 s at 44.1 kHz (one thread; imports not counted)\n")
+    print(f"{'':34s}" + "".join(f"{n:>30s}" for n in versions))
+    for quality in ("default", "fast"):
+        rtf = [float(_stdout([sys.executable, "-c", _ENGINE_RTF, str(minute), profile, quality],
+                             envs[n])) for n in versions]  # fmt: skip
+        print(f"{'real-time factor, ' + quality:34s}" + "".join(f"{r:30.3f}" for r in rtf))
+    for quality in ("default", "fast"):
+        cells = []
+        for name in versions:
+            fields = _stdout([sys.executable, "-c", _MEMORY_PROBE, str(minute), profile, quality],
+                             {**envs[name], "PYTHONPATH": str(versions[name])}).split()  # fmt: skip
+            before, after = float(fields[0]), float(fields[1])
+            cells.append(f"{after:.0f} MB, {(after - before) / 60:.1f} MB/s of input")
+        print(f"{'peak RSS, ' + quality:34s}" + "".join(f"{c:>30s}" for c in cells))
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="main", help="git revision to compare with")
+    parser.add_argument("--runs", type=int, default=5, help="rounds of fresh processes")
+    args = parser.parse_args()
+    # SIGTERM ends the run through `finally` too, so the temporary worktree is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    end_to_end(args.base, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
