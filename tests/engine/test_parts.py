@@ -155,10 +155,12 @@ def test_default_tracker_agrees_with_harvest_at_the_inputs_rate(
     x = np.asarray(soxr.resample(samples, native, rate), dtype=np.float64)
     params = AnalysisParams(rate)
     frames = world.frame_count(len(x), params)
-    lo, hi = world.speaker_range(*world.tracking_signal(x, params)[:1], min(rate, 16000))
+    low, low_params = world.tracking_signal(x, params)
+    assert low_params.sample_rate == min(rate, 16000)
+    lo, hi = world.speaker_range(low, low_params.sample_rate)
     full, _ = pyworld.harvest(x, rate, f0_floor=lo, f0_ceil=hi, frame_period=5.0)
     full = world.fit_length(np.asarray(full), frames)
-    ours = world.track_f0(*world.tracking_signal(x, params), None, frames)
+    ours = world.track_f0(low, low_params, None, frames)
     assert world.HARVEST_RATE <= 2000 and len(ours) == frames
     assert np.mean((ours > 0) != (full > 0)) < 0.08  # voicing decisions
     both = (ours > 0) & (full > 0)
