@@ -24,11 +24,17 @@ per second of input. Needs espeak-ng (as the tests do) and git.
 from __future__ import annotations
 
 import os
+import resource
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -151,8 +157,41 @@ print(best / (len(x) / rate))
 """
 
 
-def _speak_minute(folder: Path) -> Path:
-    """60.0 s of espeak-ng speech (Harvard lists 1-4) at 44.1 kHz, 16-bit WAV."""
+@dataclass(frozen=True)
+class Version:
+    """One voxcli to time: its source tree (first on PYTHONPATH) and its environment."""
+
+    name: str
+    tree: Path
+    env: dict[str, str]
+
+
+@contextmanager
+def _versions(base: str, tmp: Path) -> Iterator[list[Version]]:
+    """`base` checked out in a temporary worktree (removed afterwards) and this checkout."""
+    old_tree = tmp / "base"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old_tree), base],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        argv = ["git", "-C", str(old_tree), "rev-parse", "--short", "HEAD"]
+        commit = subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
+        found = []
+        for name, tree in ((f"old ({base} {commit})", old_tree), ("new (this checkout)", ROOT)):
+            env = {k: v for k, v in os.environ.items()
+                   if k != "ELEVENLABS_API_KEY" and not k.startswith("VOXCLI_")}  # fmt: skip
+            home = tmp / name.split()[0]
+            env.update(PYTHONPATH=str(tree), VOXCLI_CONFIG_DIR=str(home / "config"),
+                       VOXCLI_CACHE_DIR=str(home / "cache"), VOXCLI_DATA_DIR=str(home / "data"),
+                       VOXCLI_BACKEND="local")  # fmt: skip
+            found.append(Version(name, tree, env))
+        yield found
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)],
+                       capture_output=True)  # fmt: skip
+
+
+def _speak_minute(folder: Path) -> dict[int, Path]:
+    """60.0 s of espeak-ng speech (Harvard lists 1-4), 16-bit WAV at 44.1 and at 16 kHz."""
     import build_voices as bv
 
     raw = folder / "speech.wav"
@@ -160,126 +199,110 @@ def _speak_minute(folder: Path) -> Path:
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True,
                    capture_output=True)  # fmt: skip
     samples, rate = sf.read(str(raw), dtype="float32")
-    minute = soxr.resample(samples, rate, 44100)[: 60 * 44100]
-    if len(minute) < 60 * 44100:
-        minute = np.tile(minute, 2)[: 60 * 44100]
-    path = folder / "sixty-seconds-44k.wav"
-    sf.write(str(path), minute, 44100, subtype="PCM_16")
-    return path
+    paths = {}
+    for target in (44100, 16000):
+        minute = np.tile(soxr.resample(samples, rate, target), 2)[: 60 * target]
+        paths[target] = folder / f"sixty-seconds-{target}.wav"
+        sf.write(str(paths[target]), minute, target, subtype="PCM_16")
+    return paths
 
 
-def _wall(argv: list[str], env: dict[str, str]) -> float:
+def _timed(argv: list[str], version: Version) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one fresh process running `argv`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    # NOTE: in its own tree: `python -c` puts the working directory first on sys.path.
+    subprocess.run(argv, check=True, env=version.env, cwd=version.tree,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _stdout(argv: list[str], env: dict[str, str]) -> str:
-    return subprocess.run(argv, check=True, env=env, capture_output=True, text=True).stdout
+def _stdout(argv: list[str], version: Version) -> str:
+    return subprocess.run(argv, check=True, env=version.env, cwd=version.tree, capture_output=True,
+                          text=True).stdout  # fmt: skip
 
 
 def end_to_end(base: str, runs: int) -> None:
-    """Print the before/after table of the module docstring (`base` is a git revision)."""
-    import shutil
-    import statistics
-
+    """Print the before/after tables of the module docstring (`base` is a git revision)."""
     voxcli_bin = shutil.which("voxcli", path=str(Path(sys.executable).parent)) or "voxcli"
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory() as tmp_name, _versions(base, Path(tmp_name)) as versions:
         tmp = Path(tmp_name)
-        old_tree = tmp / "base"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old_tree), base],
-                       check=True, capture_output=True)  # fmt: skip
-        try:
-            commit = _stdout(["git", "-C", str(old_tree), "rev-parse", "--short", "HEAD"],
-                             dict(os.environ)).strip()  # fmt: skip
-            versions = {f"old ({base} {commit})": old_tree, "new (this checkout)": ROOT}
-            envs = {}
-            for name, tree in versions.items():
-                env = {k: v for k, v in os.environ.items()
-                       if k != "ELEVENLABS_API_KEY" and not k.startswith("VOXCLI_")}  # fmt: skip
-                home = tmp / name.split()[0]
-                env.update(PYTHONPATH=str(tree), VOXCLI_CONFIG_DIR=str(home / "config"),
-                           VOXCLI_CACHE_DIR=str(home / "cache"), VOXCLI_DATA_DIR=str(home / "data"),
-                           VOXCLI_BACKEND="local")  # fmt: skip
-                envs[name] = env
-            minute = _speak_minute(tmp)
-            example = ROOT / "examples" / "speech.wav"
-            out = tmp / "out.wav"
+        minute = _speak_minute(tmp)
 
-            def convert_argv(source: Path, quality: str) -> list[str]:
-                return [voxcli_bin, "convert", str(source), "-o", str(out), "-y", "-q",
-                        "--no-cache", "--quality", quality]  # fmt: skip
+        def convert(source: Path, quality: str) -> list[str]:
+            return [voxcli_bin, "convert", str(source), "-o", str(tmp / "out.wav"), "-y", "-q",
+                    "--no-cache", "--quality", quality]  # fmt: skip
 
-            commands: dict[str, tuple[list[str], int]] = {
-                "voxcli --help": ([voxcli_bin, "--help"], runs),
-                "voxcli voices": ([voxcli_bin, "voices", "-q"], runs),
-                "convert 4 s example, default": (convert_argv(example, "default"), runs),
-                "convert 4 s example, fast": (convert_argv(example, "fast"), runs),
-                "convert 60 s 44.1 kHz, default": (
-                    convert_argv(minute, "default"),
-                    max(1, runs // 2),
-                ),
-                "convert 60 s 44.1 kHz, fast": (convert_argv(minute, "fast"), max(1, runs // 2)),
-            }
-            walls: dict[tuple[str, str], list[float]] = {}
-            imports: dict[str, list[float]] = {name: [] for name in versions}
-            for env in envs.values():  # warm the file cache and .pyc files
-                _wall([voxcli_bin, "--help"], env)
-                _wall(convert_argv(example, "fast"), env)
-            for round_ in range(runs):
-                for label, (argv, count) in commands.items():
-                    if round_ >= count:
-                        continue
-                    for name, env in envs.items():
-                        walls.setdefault((label, name), []).append(_wall(argv, env))
-                for name, env in envs.items():
-                    imports[name].append(
-                        float(_stdout([sys.executable, "-c", _ENGINE_IMPORT], env))
-                    )
-            med = {key: statistics.median(values) for key, values in walls.items()}
-            names = list(versions)
-            print(f"\n## What a user waits for (wall, median of fresh processes; {runs} rounds)\n")
-            print(f"{'':34s}" + "".join(f"{n:>30s}" for n in names))
-            print(f"{'engine import':34s}"
-                  + "".join(f"{statistics.median(imports[n]):28.3f} s" for n in names))  # fmt: skip
-            for label in commands:
-                cells = []
-                for name in names:
-                    value, help_ = med[(label, name)], med[("voxcli --help", name)]
-                    if label == "voxcli --help":
-                        cells.append(f"{value:.3f} s")
-                    elif label == "voxcli voices":
-                        cells.append(f"{value:.3f} s ({value / help_:.2f} x --help)")
-                    elif "60 s" in label:
-                        cells.append(f"{value:.2f} s ({value / 60:.3f} x real time)")
-                    else:
-                        cells.append(f"{value:.2f} s (--help + {value - help_:.2f} s)")
-                print(f"{label:34s}" + "".join(f"{c:>30s}" for c in cells))
-            _engine_figures(versions, envs, minute)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)],
-                           capture_output=True)  # fmt: skip
+        example, long_runs = ROOT / "examples" / "speech.wav", max(1, runs // 2)
+        commands: dict[str, tuple[list[str], int]] = {
+            "voxcli --help": ([voxcli_bin, "--help"], runs),
+            "engine import (python -c)": ([sys.executable, "-c", _ENGINE_IMPORT], runs),
+            "voxcli voices": ([voxcli_bin, "voices", "-q"], runs),
+            "convert 4 s example, default": (convert(example, "default"), runs),
+            "convert 4 s example, fast": (convert(example, "fast"), runs),
+        }
+        for rate in (44100, 16000):
+            for quality in ("default", "fast"):
+                label = f"convert 60 s at {rate / 1000:g} kHz, {quality}"
+                commands[label] = (convert(minute[rate], quality), long_runs)
+        for version in versions:  # warm the file cache and .pyc files
+            _timed(convert(example, "fast"), version)
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for round_ in range(runs):
+            for label, (argv, count) in commands.items():
+                for version in versions if round_ < count else []:
+                    times.setdefault((label, version.name), []).append(_timed(argv, version))
+        _print_table(times, commands, versions, runs)
+        _engine_figures(versions, minute[44100])
 
 
-def _engine_figures(
-    versions: dict[str, Path], envs: dict[str, dict[str, str]], minute: Path
+def _print_table(
+    times: dict[tuple[str, str], list[tuple[float, float]]],
+    commands: dict[str, tuple[list[str], int]],
+    versions: list[Version],
+    runs: int,
 ) -> None:
+    median = {key: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+              for key, v in times.items()}  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"\n## What a user waits for: wall (CPU) seconds, median of {runs} fresh processes "
+          f"(60 s inputs: {max(1, runs // 2)}); load average now {load:.1f}\n")  # fmt: skip
+    print(f"{'':32s}" + "".join(f"{v.name:>40s}" for v in versions))
+    for label in commands:
+        cells = []
+        for version in versions:
+            wall, cpu = median[(label, version.name)]
+            help_ = median[("voxcli --help", version.name)][0]
+            if label == "voxcli voices":
+                extra = f"{wall / help_:.2f} x --help"
+            elif label.startswith("convert 60 s"):
+                extra = f"{wall / 60:.3f} x real time"
+            elif label.startswith("convert"):
+                extra = f"--help + {wall - help_:.2f} s"
+            else:
+                extra = ""
+            cells.append(f"{wall:.3f} ({cpu:.3f})" + (f" {extra}" if extra else ""))
+        print(f"{label:32s}" + "".join(f"{c:>40s}" for c in cells))
+
+
+def _engine_figures(versions: list[Version], minute: Path) -> None:
     """The engine alone on the 60 s input, per version: real-time factor and peak memory."""
     profile = str(ROOT / "voxcli" / "data" / "voices" / "sally.npz")
     print("\n## The engine alone, 60 s at 44.1 kHz (one thread; imports not counted)\n")
-    print(f"{'':34s}" + "".join(f"{n:>30s}" for n in versions))
+    print(f"{'':32s}" + "".join(f"{v.name:>40s}" for v in versions))
     for quality in ("default", "fast"):
         rtf = [float(_stdout([sys.executable, "-c", _ENGINE_RTF, str(minute), profile, quality],
-                             envs[n])) for n in versions]  # fmt: skip
-        print(f"{'real-time factor, ' + quality:34s}" + "".join(f"{r:30.3f}" for r in rtf))
+                             v)) for v in versions]  # fmt: skip
+        print(f"{'real-time factor, ' + quality:32s}" + "".join(f"{r:40.3f}" for r in rtf))
     for quality in ("default", "fast"):
         cells = []
-        for name in versions:
-            fields = _stdout([sys.executable, "-c", _MEMORY_PROBE, str(minute), profile, quality],
-                             {**envs[name], "PYTHONPATH": str(versions[name])}).split()  # fmt: skip
-            before, after = float(fields[0]), float(fields[1])
-            cells.append(f"{after:.0f} MB, {(after - before) / 60:.1f} MB/s of input")
-        print(f"{'peak RSS, ' + quality:34s}" + "".join(f"{c:>30s}" for c in cells))
+        for version in versions:
+            argv = [sys.executable, "-c", _MEMORY_PROBE, str(minute), profile, quality]
+            before, after = (float(f) for f in _stdout(argv, version).split()[:2])
+            cells.append(f"{after:.0f} MB peak, {(after - before) / 60:.1f} MB per s")
+        print(f"{'memory, ' + quality:32s}" + "".join(f"{c:>40s}" for c in cells))
 
 
 def main() -> int:
