@@ -58,9 +58,10 @@ class LocalBackend(Backend):
     name = "local"
     DEFAULT_VOICE: ClassVar[str] = "sally"
     # NOTE: the engine holds the converted envelope and aperiodicity of the whole input for its
-    # one synthesis (about 3 MB per second at 16 kHz, 7 MB at 44.1 kHz), so long input goes
-    # through the section pipeline in pieces of at most a minute; a minute is also plenty for
-    # the input's own statistics.
+    # one synthesis, and WORLD's synthesis its own per-sample arrays (about 3 MB per second at
+    # 16 kHz, 6 MB at 44.1 kHz: a 60 s section at 44.1 kHz peaks at about 410 MB with the
+    # imports), so long input goes through the section pipeline in pieces of at most a minute;
+    # a minute is also plenty for the input's own statistics.
     max_section_seconds: ClassVar[float] = 60.0
 
     def __init__(
