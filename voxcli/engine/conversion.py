@@ -36,6 +36,7 @@ from voxcli.engine.blocks import (
 from voxcli.engine.mapping import EnvelopeStats, apply_change, cepstral_change
 from voxcli.engine.params import MAX_RATE, MIN_RATE, QUALITIES, AnalysisParams, Quality
 from voxcli.engine.profile import VoiceProfile
+from voxcli.engine.threads import one_blas_thread
 from voxcli.engine.vtl import formants, warp_map, warp_ratio
 from voxcli.errors import InputError
 
@@ -93,6 +94,13 @@ def convert(
     WORLD synthesis; analysis runs a block at a time (`voxcli.engine.blocks`).
     """
     opts = options or ConversionOptions()
+    with one_blas_thread():
+        return _convert(samples, sample_rate, profile, opts)
+
+
+def _convert(
+    samples: NDArray[np.floating], sample_rate: int, profile: VoiceProfile, opts: ConversionOptions
+) -> NDArray[np.float32]:
     if not MIN_RATE <= sample_rate <= MAX_RATE:
         raise InputError(
             f"the local engine converts audio at {MIN_RATE}-{MAX_RATE} Hz, not {sample_rate} Hz",
