@@ -20,7 +20,7 @@ Install the judges in a separate venv (torch stays out of the project's environm
 It also needs festival (+ festvox-us-slt-hts, -kallpc16k, -kdlpc16k), espeak-ng with
 mbrola-us1/us2/us3/en1, and sox, to speak the test sentences (cached under --cache).
 
-    python benchmarks/local_quality.py [--jobs 2] [--cache /tmp/voxcli-bench]
+    python benchmarks/local_quality.py [--jobs 2] [--cache /tmp/voxcli-bench] [--methods ...]
 
 Takes about 10-15 minutes on 2 cores. Deterministic: the same machine prints the same numbers.
 """
@@ -270,7 +270,11 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voxcli-bench"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true", help="quality tables only")
+    parser.add_argument("--methods", help="comma-separated subset of METHODS (with none and s=0)")
     args = parser.parse_args()
+    if args.methods:  # e.g. none,s=0,s=0.8,fast: the criteria's methods at half the cost
+        global METHODS
+        METHODS = [m for m in METHODS if m in args.methods.split(",")]
     corpus = Corpus(args.cache)
     prepare(PAIRS, corpus, HELD_OUT)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:

@@ -1,20 +1,40 @@
-"""Speed, memory and determinism figures for the local-engine benchmark.
+"""Speed, memory and determinism figures of the local engine, and what a user waits for.
 
-Real-time factor = CPU seconds / audio seconds of a single-threaded conversion, the best of
+`speed_report` (called by `local_quality.py`, which needs the benchmark's synthetic speakers):
+real-time factor = CPU seconds / audio seconds of a single-threaded conversion, the best of
 `REPEATS` runs after a warm-up call (imports and cached tables are not counted; single runs of
 the same code varied by up to 40 % on the 2-core benchmark machine). Peak memory is the
 maximum resident set size (imports included) of a fresh process converting a 5-minute input
 at 16 kHz, and one converting 60 s at 44.1 kHz (the local backend's longest section at a
 common input rate).
+
+Run on its own, it measures what a person waits for, before and after, side by side in one run:
+
+    python benchmarks/local_speed.py [--base main] [--runs 5]
+
+It checks `--base` out into a temporary `git worktree` and runs that code (PYTHONPATH) with the
+same interpreter as this checkout, alternating old, new and `voxcli --help` in each round; every
+figure is the median wall time of fresh processes, imports included: `voxcli --help`, importing
+the engine, `voxcli voices`, `voxcli convert` of the 4 s example and of a 60 s input at 44.1 kHz
+(espeak-ng speech) at both qualities. Then, per version, the engine alone on the 60 s input
+(one thread, best of 3 after a warm-up: the engine's own real-time factor) and its peak memory
+per second of input. Needs espeak-ng (as the tests do) and git.
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -109,3 +129,194 @@ def _peak_mb(path: Path, profile_path: Path, quality: str, name: str) -> float:
     print(f"{name}, {quality:7s}: peak RSS {after} MB (after imports and "
           f"loading: {before} MB), length kept: {same_length}")  # fmt: skip
     return float(after)
+
+
+# -- what a user waits for: fresh processes, old and new side by side -------------------------
+
+_ENGINE_IMPORT = (
+    "import time; start = time.perf_counter()\n"
+    "import voxcli.engine.conversion, voxcli.engine.profile\n"
+    "print(time.perf_counter() - start)\n"
+)
+_ENGINE_RTF = """
+import os, sys, time
+for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[v] = "1"
+import soundfile as sf
+from voxcli.engine import VoiceProfile, convert, ConversionOptions
+x, rate = sf.read(sys.argv[1], dtype="float32")
+profile = VoiceProfile.from_bytes(open(sys.argv[2], "rb").read())
+opts = ConversionOptions(quality=sys.argv[3])
+convert(x[: 2 * rate], rate, profile, opts)
+best = float("inf")
+for _ in range(3):
+    start = time.process_time()
+    convert(x, rate, profile, opts)
+    best = min(best, time.process_time() - start)
+print(best / (len(x) / rate))
+"""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One voxcli to time: its source tree (first on PYTHONPATH) and its environment."""
+
+    name: str
+    tree: Path
+    env: dict[str, str]
+
+
+@contextmanager
+def _versions(base: str, tmp: Path) -> Iterator[list[Version]]:
+    """`base` checked out in a temporary worktree (removed afterwards) and this checkout."""
+    old_tree = tmp / "base"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old_tree), base],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        argv = ["git", "-C", str(old_tree), "rev-parse", "--short", "HEAD"]
+        commit = subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
+        found = []
+        for name, tree in ((f"old ({base} {commit})", old_tree), ("new (this checkout)", ROOT)):
+            env = {k: v for k, v in os.environ.items()
+                   if k != "ELEVENLABS_API_KEY" and not k.startswith("VOXCLI_")}  # fmt: skip
+            home = tmp / name.split()[0]
+            env.update(PYTHONPATH=str(tree), VOXCLI_CONFIG_DIR=str(home / "config"),
+                       VOXCLI_CACHE_DIR=str(home / "cache"), VOXCLI_DATA_DIR=str(home / "data"),
+                       VOXCLI_BACKEND="local")  # fmt: skip
+            found.append(Version(name, tree, env))
+        yield found
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)],
+                       capture_output=True)  # fmt: skip
+
+
+def _speak_minute(folder: Path) -> dict[int, Path]:
+    """60.0 s of espeak-ng speech (Harvard lists 1-4), 16-bit WAV at 44.1 and at 16 kHz."""
+    import build_voices as bv
+
+    raw = folder / "speech.wav"
+    text = " ".join(s for n in (1, 2, 3, 4) for s in bv.HARVARD[n])
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True,
+                   capture_output=True)  # fmt: skip
+    samples, rate = sf.read(str(raw), dtype="float32")
+    paths = {}
+    for target in (44100, 16000):
+        minute = np.tile(soxr.resample(samples, rate, target), 2)[: 60 * target]
+        paths[target] = folder / f"sixty-seconds-{target}.wav"
+        sf.write(str(paths[target]), minute, target, subtype="PCM_16")
+    return paths
+
+
+def _timed(argv: list[str], version: Version) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one fresh process running `argv`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    # NOTE: in its own tree: `python -c` puts the working directory first on sys.path.
+    subprocess.run(argv, check=True, env=version.env, cwd=version.tree,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _stdout(argv: list[str], version: Version) -> str:
+    return subprocess.run(argv, check=True, env=version.env, cwd=version.tree, capture_output=True,
+                          text=True).stdout  # fmt: skip
+
+
+def end_to_end(base: str, runs: int) -> None:
+    """Print the before/after tables of the module docstring (`base` is a git revision)."""
+    voxcli_bin = shutil.which("voxcli", path=str(Path(sys.executable).parent)) or "voxcli"
+    with tempfile.TemporaryDirectory() as tmp_name, _versions(base, Path(tmp_name)) as versions:
+        tmp = Path(tmp_name)
+        minute = _speak_minute(tmp)
+
+        def convert(source: Path, quality: str) -> list[str]:
+            return [voxcli_bin, "convert", str(source), "-o", str(tmp / "out.wav"), "-y", "-q",
+                    "--no-cache", "--quality", quality]  # fmt: skip
+
+        example, long_runs = ROOT / "examples" / "speech.wav", max(1, runs // 2)
+        commands: dict[str, tuple[list[str], int]] = {
+            "voxcli --help": ([voxcli_bin, "--help"], runs),
+            "engine import (python -c)": ([sys.executable, "-c", _ENGINE_IMPORT], runs),
+            "voxcli voices": ([voxcli_bin, "voices", "-q"], runs),
+            "convert 4 s example, default": (convert(example, "default"), runs),
+            "convert 4 s example, fast": (convert(example, "fast"), runs),
+        }
+        for rate in (44100, 16000):
+            for quality in ("default", "fast"):
+                label = f"convert 60 s at {rate / 1000:g} kHz, {quality}"
+                commands[label] = (convert(minute[rate], quality), long_runs)
+        for version in versions:  # warm the file cache and .pyc files
+            _timed(convert(example, "fast"), version)
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for round_ in range(runs):
+            for label, (argv, count) in commands.items():
+                for version in versions if round_ < count else []:
+                    times.setdefault((label, version.name), []).append(_timed(argv, version))
+        _print_table(times, commands, versions, runs)
+        _engine_figures(versions, minute[44100])
+
+
+def _print_table(
+    times: dict[tuple[str, str], list[tuple[float, float]]],
+    commands: dict[str, tuple[list[str], int]],
+    versions: list[Version],
+    runs: int,
+) -> None:
+    median = {key: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+              for key, v in times.items()}  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"\n## What a user waits for: wall (CPU) seconds, median of {runs} fresh processes "
+          f"(60 s inputs: {max(1, runs // 2)}); load average now {load:.1f}\n")  # fmt: skip
+    print(f"{'':32s}" + "".join(f"{v.name:>40s}" for v in versions))
+    for label in commands:
+        cells = []
+        for version in versions:
+            wall, cpu = median[(label, version.name)]
+            help_ = median[("voxcli --help", version.name)][0]
+            if label == "voxcli voices":
+                extra = f"{wall / help_:.2f} x --help"
+            elif label.startswith("convert 60 s"):
+                extra = f"{wall / 60:.3f} x real time"
+            elif label.startswith("convert"):
+                extra = f"--help + {wall - help_:.2f} s"
+            else:
+                extra = ""
+            cells.append(f"{wall:.3f} ({cpu:.3f})" + (f" {extra}" if extra else ""))
+        print(f"{label:32s}" + "".join(f"{c:>40s}" for c in cells))
+
+
+def _engine_figures(versions: list[Version], minute: Path) -> None:
+    """The engine alone on the 60 s input, per version: real-time factor and peak memory."""
+    profile = str(ROOT / "voxcli" / "data" / "voices" / "sally.npz")
+    print("\n## The engine alone, 60 s at 44.1 kHz (one thread; imports not counted)\n")
+    print(f"{'':32s}" + "".join(f"{v.name:>40s}" for v in versions))
+    for quality in ("default", "fast"):
+        rtf = [float(_stdout([sys.executable, "-c", _ENGINE_RTF, str(minute), profile, quality],
+                             v)) for v in versions]  # fmt: skip
+        print(f"{'real-time factor, ' + quality:32s}" + "".join(f"{r:40.3f}" for r in rtf))
+    for quality in ("default", "fast"):
+        cells = []
+        for version in versions:
+            argv = [sys.executable, "-c", _MEMORY_PROBE, str(minute), profile, quality]
+            before, after = (float(f) for f in _stdout(argv, version).split()[:2])
+            cells.append(f"{after:.0f} MB peak, {(after - before) / 60:.1f} MB per s")
+        print(f"{'memory, ' + quality:32s}" + "".join(f"{c:>40s}" for c in cells))
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="main", help="git revision to compare with")
+    parser.add_argument("--runs", type=int, default=5, help="rounds of fresh processes")
+    args = parser.parse_args()
+    # SIGTERM ends the run through `finally` too, so the temporary worktree is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    end_to_end(args.base, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -209,3 +210,19 @@ def test_importing_the_backend_does_not_load_the_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_voices_command_lists_local_voices_without_loading_the_engine() -> None:
+    """`voxcli voices` (local backend: no key) reads stored metadata only (issue 12, item 1)."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['voxcli', 'voices', '--json', '-q']\n"
+        "from voxcli.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "heavy = {'numpy', 'pyworld', 'soxr', 'scipy', 'voxcli.engine.profile'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    listed = {v["voice_id"]: v for v in json.loads(done.stdout)}
+    assert listed["sally"]["details"]["codebook_frames"] > 0

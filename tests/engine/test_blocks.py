@@ -87,6 +87,20 @@ def test_coded_aperiodicity_gives_back_what_d4c_measured(
     np.testing.assert_allclose(part, out[10:61], atol=1e-12)
 
 
+@pytest.mark.parametrize("rate", [16000, 44100])
+def test_whole_aperiodicity_is_decoded_block_by_block_into_one_array(
+    long16: NDArray[np.float64], rate: int
+) -> None:
+    x = np.asarray(soxr.resample(long16, 16000, rate), dtype=np.float64)
+    grid = Grid(AnalysisParams(rate), len(x))
+    assert len(list(grid.blocks())) >= 3
+    raw = world.track_f0(x, grid.params, None, grid.frames)
+    coded = CodedAperiodicity(grid)
+    for start, stop in grid.blocks():
+        coded.store(start, analyse_block(x, raw, grid, start, stop, "ap"))
+    np.testing.assert_array_equal(coded.whole(), coded.block(0, grid.frames))
+
+
 def test_limiter_in_stretches_equals_the_whole_signal_computation() -> None:
     rng = np.random.default_rng(5)
     x = rng.normal(scale=0.3, size=200_000)

@@ -140,3 +140,28 @@ def test_harvest_in_pieces_matches_one_pass(
     assert np.mean((pieces > 0) == (whole > 0)) > 0.95
     both = (pieces > 0) & (whole > 0)
     assert np.mean(np.abs(np.log(pieces[both] / whole[both])) < 0.05) > 0.98
+
+
+@pytest.mark.parametrize("rate", [16000, 44100])
+def test_default_tracker_agrees_with_harvest_at_the_inputs_rate(
+    male_speech: tuple[np.ndarray, int], rate: int
+) -> None:
+    """Harvest at `world.HARVEST_RATE` on the (at most 16 kHz) tracking copy of the signal finds
+    the F0 that Harvest finds on the input itself (issue 12: a quarter of the cost)."""
+    import pyworld
+    import soxr
+
+    samples, native = male_speech
+    x = np.asarray(soxr.resample(samples, native, rate), dtype=np.float64)
+    params = AnalysisParams(rate)
+    frames = world.frame_count(len(x), params)
+    low, low_params = world.tracking_signal(x, params)
+    assert low_params.sample_rate == min(rate, 16000)
+    lo, hi = world.speaker_range(low, low_params.sample_rate)
+    full, _ = pyworld.harvest(x, rate, f0_floor=lo, f0_ceil=hi, frame_period=5.0)
+    full = world.fit_length(np.asarray(full), frames)
+    ours = world.track_f0(low, low_params, None, frames)
+    assert world.HARVEST_RATE <= 2000 and len(ours) == frames
+    assert np.mean((ours > 0) != (full > 0)) < 0.08  # voicing decisions
+    both = (ours > 0) & (full > 0)
+    assert np.mean(np.abs(ours[both] / full[both] - 1.0) > 0.2) < 0.04  # gross pitch errors

@@ -32,6 +32,7 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from importlib import resources
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -57,9 +58,10 @@ class LocalBackend(Backend):
     name = "local"
     DEFAULT_VOICE: ClassVar[str] = "sally"
     # NOTE: the engine holds the converted envelope and aperiodicity of the whole input for its
-    # one synthesis (about 3 MB per second at 16 kHz, 7 MB at 44.1 kHz), so long input goes
-    # through the section pipeline in pieces of at most a minute; a minute is also plenty for
-    # the input's own statistics.
+    # one synthesis, and WORLD's synthesis its own per-sample arrays (about 3 MB per second at
+    # 16 kHz, 6 MB at 44.1 kHz: a 60 s section at 44.1 kHz peaks at about 410 MB with the
+    # imports), so long input goes through the section pipeline in pieces of at most a minute;
+    # a minute is also plenty for the input's own statistics.
     max_section_seconds: ClassVar[float] = 60.0
 
     def __init__(
@@ -89,22 +91,26 @@ class LocalBackend(Backend):
 
     def voices(self) -> list[Voice]:
         """Built-in voices first, then user voices, each sorted by id."""
-        found = [self._voice(vid, "builtin") for vid in sorted(_builtin_files())]
-        found += [self._voice(vid, "user") for vid in sorted(self._user_files())]
+        found = [self._voice(vid, f, "builtin") for vid, f in sorted(_builtin_files().items())]
+        found += [self._voice(vid, f, "user") for vid, f in sorted(self._user_files().items())]
         return found
 
     def voice_ids(self) -> list[str]:
         """Every voice id, built-in first, without loading a profile (for shell completion)."""
         return sorted(_builtin_files()) + sorted(self._user_files())
 
-    def _voice(self, voice_id: str, category: str) -> Voice:
+    def _voice(self, voice_id: str, source: Any, category: str) -> Voice:
+        """The voice stored in `source` (a path), from the profile's small members only:
+        listing never loads the engine (`voxcli.engine.stored`)."""
+        from voxcli.engine.stored import read_stored
+
         try:
-            profile = self._profile(voice_id)
+            stored = read_stored(BytesIO(source.read_bytes()))
         except InputError as exc:  # a damaged user file: list it, say why, convert refuses it
             return Voice(voice_id, voice_id, category, description=f"unusable: {exc}",
                          details={"error": str(exc)})  # fmt: skip
-        meta = profile.metadata
-        details: dict[str, Any] = profile.summary()
+        meta = stored.metadata
+        details: dict[str, Any] = stored.summary()
         details.update({k: meta[k] for k in ("source", "licence", "samples") if k in meta})
         return Voice(
             voice_id=voice_id,
@@ -208,7 +214,7 @@ class LocalBackend(Backend):
             },
         )
         self._write(voice_id, profile.to_bytes())
-        return self._voice(voice_id, "user")
+        return self._voice(voice_id, self.user_voice_dir / f"{voice_id}.npz", "user")
 
     def _write(self, voice_id: str, data: bytes) -> None:
         self.user_voice_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

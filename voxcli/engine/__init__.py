@@ -6,7 +6,7 @@ Pure functions over numpy arrays: no files, no printing, deterministic. The publ
 - `VoiceProfile.to_bytes()` / `VoiceProfile.from_bytes()`: store and load profiles.
 - `convert(samples, sample_rate, profile, ConversionOptions(...)) -> samples`: convert speech.
 
-numpy, scipy and pyworld are imported by the submodules, so importing this package is cheap
+numpy and pyworld are imported by the submodules, so importing this package is cheap
 only until one of these names is used; they are loaded on first access.
 """
 

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from voxcli.engine import world
+from voxcli.engine.libworld import pyworld
 from voxcli.engine.params import AnalysisParams
 
 Array = NDArray[np.float64]
@@ -83,10 +84,9 @@ def analyse_block(x: Array, f0: Array, grid: Grid, start: int, stop: int, what: 
     times = (np.arange(start, end) - first) * period
     block_f0 = np.ascontiguousarray(f0[start:end])
     if what == "sp":
-        import pyworld
-
-        return np.asarray(pyworld.cheaptrick(piece, block_f0, times, grid.params.sample_rate,
-                                             fft_size=grid.params.fft_size))  # fmt: skip
+        p = grid.params
+        sp = pyworld().cheaptrick(piece, block_f0, times, p.sample_rate, fft_size=p.fft_size)
+        return np.asarray(sp)
     return world.aperiodicity(piece, block_f0, times, grid.params)[: stop - start]
 
 
@@ -101,11 +101,9 @@ class CodedAperiodicity:
     """
 
     def __init__(self, grid: Grid) -> None:
-        import pyworld
-
         self.grid = grid
         self.step = 1 if grid.params.frame_period_ms >= 10.0 else 2
-        self.bands = int(pyworld.get_num_aperiodicities(grid.params.sample_rate))
+        self.bands = int(pyworld().get_num_aperiodicities(grid.params.sample_rate))
         rows = -(-grid.frames // self.step)
         if self.bands:
             self._rows = np.empty((rows, self.bands))
@@ -114,23 +112,27 @@ class CodedAperiodicity:
 
     def store(self, start: int, ap: Array) -> None:
         """Keep the aperiodicity `ap` of frames from `start` (a multiple of ``grid.align``)."""
-        import pyworld
-
         coarse = np.ascontiguousarray(ap[:: self.step])
         if self.bands:
-            coarse = pyworld.code_aperiodicity(coarse, self.grid.params.sample_rate)
+            coarse = pyworld().code_aperiodicity(coarse, self.grid.params.sample_rate)
         first = start // self.step
         self._rows[first : first + len(coarse)] = coarse
 
+    def whole(self) -> Array:
+        """Aperiodicity ``(frames, bins)`` of the whole input, decoded a block at a time into
+        the one array synthesis needs (no second full-size array on the way)."""
+        out = np.empty((self.grid.frames, self.grid.params.bins))
+        for start, stop in self.grid.blocks():
+            out[start:stop] = self.block(start, stop)
+        return out
+
     def block(self, start: int, stop: int) -> Array:
         """Aperiodicity ``(stop - start, bins)`` of frames start..stop (start aligned)."""
-        import pyworld
-
         first, last = start // self.step, min(len(self._rows), (stop - 1) // self.step + 2)
         coarse = np.ascontiguousarray(self._rows[first:last], dtype=np.float64)
         if self.bands:
             p = self.grid.params
-            coarse = np.asarray(pyworld.decode_aperiodicity(coarse, p.sample_rate, p.fft_size))
+            coarse = pyworld().decode_aperiodicity(coarse, p.sample_rate, p.fft_size)
         if self.step == 1:
             return coarse[: stop - start]
         return world.fill_odd_frames(coarse, stop - start)

@@ -36,6 +36,7 @@ from voxcli.engine.blocks import (
 from voxcli.engine.mapping import EnvelopeStats, apply_change, cepstral_change
 from voxcli.engine.params import MAX_RATE, MIN_RATE, QUALITIES, AnalysisParams, Quality
 from voxcli.engine.profile import VoiceProfile
+from voxcli.engine.threads import one_blas_thread
 from voxcli.engine.vtl import formants, warp_map, warp_ratio
 from voxcli.errors import InputError
 
@@ -93,6 +94,13 @@ def convert(
     WORLD synthesis; analysis runs a block at a time (`voxcli.engine.blocks`).
     """
     opts = options or ConversionOptions()
+    with one_blas_thread():
+        return _convert(samples, sample_rate, profile, opts)
+
+
+def _convert(
+    samples: NDArray[np.floating], sample_rate: int, profile: VoiceProfile, opts: ConversionOptions
+) -> NDArray[np.float32]:
     if not MIN_RATE <= sample_rate <= MAX_RATE:
         raise InputError(
             f"the local engine converts audio at {MIN_RATE}-{MAX_RATE} Hz, not {sample_rate} Hz",
@@ -105,7 +113,8 @@ def convert(
     grid = Grid(params, len(x))
     blocks = list(grid.blocks())
     # Pass 1: F0, and the aperiodicity (coded, small), which the fast tracker's voicing needs.
-    raw_f0 = world.track_f0(x, params, None, grid.frames)
+    low, low_params = world.tracking_signal(x, params)
+    raw_f0 = world.track_f0(low, low_params, None, grid.frames)
     aperiodicity = CodedAperiodicity(grid)
     low_band = np.zeros(grid.frames)
     for start, stop in blocks:
@@ -115,30 +124,45 @@ def convert(
     del ap
     f0 = world.finish_f0(raw_f0, low_band, params)
     voiced = f0 > 0
-    # Pass 2: the vocal-tract ratio and the envelope statistics of the input.
-    warp = warp_map(params.bins, sample_rate, _tract_ratio(x, f0, profile, opts, params))
-    stats = EnvelopeStats.collect(
-        grid.frames, blocks, lambda a, b: analyse_block(x, raw_f0, grid, a, b, "sp"),
-        warp, sample_rate,
-    )  # fmt: skip
+    # Pass 2: the vocal-tract ratio and the envelope statistics of the input. Each block's
+    # envelope is kept in the one array that synthesis takes, so CheapTrick runs once.
+    warp = warp_map(params.bins, sample_rate, _tract_ratio(low, f0, profile, opts, low_params))
+    del low
+    sp, stats = _envelopes(x, raw_f0, grid, blocks, warp)
     speech = stats.speech()
     if speech.sum() < MIN_SPEECH_FRAMES:
         return x.astype(np.float32)
     change = cepstral_change(stats.mcep, voiced, speech, profile, opts.global_weight,
                              opts.exemplar_weight, params.frame_period_ms)  # fmt: skip
     del stats
-    # Pass 3: convert the envelope block by block into one array, then synthesise once: cuts
+    # Pass 3: convert the envelope block by block in place, then synthesise once: cuts
     # between separately synthesised blocks cost intelligibility (restarted pulses and noise).
-    sp = np.empty((grid.frames, params.bins))
     for start, stop in blocks:
-        block = analyse_block(x, raw_f0, grid, start, stop, "sp")
-        sp[start:stop] = apply_change(block, change[start:stop], warp, sample_rate)
-    del block
-    ap = aperiodicity.block(0, grid.frames)
+        sp[start:stop] = apply_change(sp[start:stop], change[start:stop], warp, sample_rate)
+    # The input is not needed any more: only its length and level are (a full-length array
+    # less while WORLD synthesises, the memory peak).
+    length, loudness = len(x), level.rms(x)
+    del x
+    ap = aperiodicity.whole()
     y = world.synthesize(map_f0(f0, profile, opts.global_weight), sp, ap, params)
     del sp, ap
-    y = world.fit_length(y, len(x))
-    return level.limit(level.match_loudness(y, x), sample_rate).astype(np.float32)
+    y = level.scale_to(world.fit_length(y, length), loudness)
+    return level.limit(y, sample_rate).astype(np.float32)
+
+
+def _envelopes(
+    x: Array, raw_f0: Array, grid: Grid, blocks: list[tuple[int, int]],
+    warp: tuple[NDArray[np.intp], Array],
+) -> tuple[Array, EnvelopeStats]:  # fmt: skip
+    """The CheapTrick envelopes of the whole input in one array, and their statistics."""
+    sp = np.empty((grid.frames, grid.params.bins))
+
+    def envelope(start: int, stop: int) -> Array:
+        block = analyse_block(x, raw_f0, grid, start, stop, "sp")
+        sp[start:stop] = block
+        return block
+
+    return sp, EnvelopeStats.collect(grid.frames, blocks, envelope, warp, grid.params.sample_rate)
 
 
 def _tract_ratio(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from voxcli.engine.filters import percentile
 from voxcli.engine.mcep import POWER_FLOOR, canonical_basis, from_log_power
 from voxcli.engine.params import CANONICAL_RATE
 
@@ -79,7 +80,7 @@ def speech_mask(sp: Array) -> NDArray[np.bool_]:
 def speech_frames(power: Array) -> NDArray[np.bool_]:
     """Frames whose envelope `power` is within `SPEECH_RANGE_DB` of the 95th percentile."""
     power_db = 10.0 * np.log10(np.maximum(power, POWER_FLOOR))
-    return np.asarray(power_db >= np.percentile(power_db, 95) - SPEECH_RANGE_DB, dtype=np.bool_)
+    return np.asarray(power_db >= percentile(power_db, 95) - SPEECH_RANGE_DB, dtype=np.bool_)
 
 
 def class_stats(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+from voxcli.engine.filters import running_mean, running_min
 
 Array = NDArray[np.float64]
 
@@ -17,15 +18,24 @@ Array = NDArray[np.float64]
 PEAK_LIMIT = 0.989
 
 
+def rms(samples: NDArray[np.floating]) -> float:
+    """Root-mean-square level of `samples` (0 for an empty signal)."""
+    x = np.asarray(samples, dtype=np.float64)
+    return float(np.sqrt(np.dot(x, x) / len(x))) if len(x) else 0.0
+
+
+def scale_to(output: Array, level: float) -> Array:
+    """Scale `output` in place to the RMS `level` (silence stays silence)."""
+    out_rms = rms(output)
+    if out_rms <= 1e-9 or level <= 1e-9:
+        return output
+    output *= level / out_rms
+    return output
+
+
 def match_loudness(output: Array, reference: Array) -> Array:
     """Scale `output` in place to the RMS level of `reference` (silence stays silence)."""
-    out_rms = float(np.sqrt(np.dot(output, output) / len(output))) if len(output) else 0.0
-    ref = np.asarray(reference, dtype=np.float64)
-    ref_rms = float(np.sqrt(np.dot(ref, ref) / len(ref))) if len(ref) else 0.0
-    if out_rms <= 1e-9 or ref_rms <= 1e-9:
-        return output
-    output *= ref_rms / out_rms
-    return output
+    return scale_to(output, rms(reference))
 
 
 def limit(samples: Array, sample_rate: int, threshold: float = PEAK_LIMIT) -> Array:
@@ -45,7 +55,7 @@ def limit(samples: Array, sample_rate: int, threshold: float = PEAK_LIMIT) -> Ar
         lo, hi = max(0, int(group[0]) - 2 * reach), min(len(samples), int(group[-1]) + 2 * reach)
         part = samples[lo:hi]
         need = np.minimum(1.0, threshold / np.maximum(np.abs(part), 1e-12))
-        gain = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
-        gain = uniform_filter1d(gain, size=width, mode="nearest")
+        gain = running_min(need, 2 * width + 1)
+        gain = running_mean(gain, width)
         np.clip(part * gain, -threshold, threshold, out=part)
     return samples

@@ -14,6 +14,10 @@ from typing import Literal
 
 Quality = Literal["default", "fast"]
 QUALITIES: tuple[Quality, ...] = ("default", "fast")
+Tracker = Literal["harvest", "dio"]
+
+#: The F0 tracker of the default quality (``fast`` always uses DIO).
+DEFAULT_TRACKER: Tracker = "harvest"
 
 #: Rate of the band voice profiles describe (and of the mel-cepstra they store).
 CANONICAL_RATE = 16000
@@ -55,6 +59,16 @@ class AnalysisParams:
 
     sample_rate: int
     quality: Quality = "default"
+    tracker: Tracker | None = None
+    """The F0 tracker; None: the quality's (`f0_tracker`)."""
+
+    @property
+    def f0_tracker(self) -> Tracker:
+        """``harvest`` or ``dio``: `tracker` if given, else ``dio`` for ``fast`` and
+        `DEFAULT_TRACKER` for ``default``."""
+        if self.tracker is not None:
+            return self.tracker
+        return "dio" if self.quality == "fast" else DEFAULT_TRACKER
 
     @property
     def frame_period_ms(self) -> float:

@@ -22,13 +22,14 @@ from numpy.typing import NDArray
 
 from voxcli.engine import world
 from voxcli.engine.features import canonical_mcep, class_stats, speech_mask
+from voxcli.engine.filters import percentile
 from voxcli.engine.params import CANONICAL_RATE, AnalysisParams
-from voxcli.engine.vtl import formants, tract_length_cm
+from voxcli.engine.stored import FORMAT_VERSION, summarise, tract_length_cm
+from voxcli.engine.vtl import formants
 from voxcli.errors import InputError
 
 Array = NDArray[np.float64]
 
-FORMAT_VERSION = 1
 MIN_REFERENCE_SECONDS = 10.0
 #: Most frames a codebook keeps; more brings little and costs size and kNN time.
 CODEBOOK_SIZE = 3000
@@ -69,16 +70,10 @@ class VoiceProfile:
 
     def summary(self) -> dict[str, Any]:
         """Human-facing statistics (what `voxcli voices show` prints)."""
-        lo, hi = self.f0_range_hz
-        return {
-            "f0_mean_hz": round(self.f0_mean_hz, 1),
-            "f0_range_hz": [round(lo, 1), round(hi, 1)],
-            "vocal_tract_cm": round(self.tract_length_cm, 1),
-            "formants_hz": [round(float(f), 0) for f in self.formants_hz],
-            "reference_seconds": round(self.reference_seconds, 1),
-            "speech_seconds": round(self.speech_seconds, 1),
-            "codebook_frames": len(self.codebook),
-        }
+        return summarise(
+            self.log_f0_mean, self.f0_range_hz, list(self.formants_hz),
+            self.reference_seconds, self.speech_seconds, len(self.codebook),
+        )  # fmt: skip
 
     def with_metadata(self, **values: Any) -> VoiceProfile:
         """A copy whose metadata has `values` added or replaced."""
@@ -176,8 +171,8 @@ def build_profile(
         log_f0_mean=float(log_f0.mean()),
         log_f0_std=float(log_f0.std()),
         f0_range_hz=(
-            float(np.percentile(analysis.f0[voiced], 5)),
-            float(np.percentile(analysis.f0[voiced], 95)),
+            percentile(analysis.f0[voiced], 5),
+            percentile(analysis.f0[voiced], 95),
         ),  # fmt: skip
         formants_hz=found,
         mcep_mean=mean,

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import resample_poly
 
+from voxcli.engine.filters import median, percentile
 from voxcli.engine.params import formant_band
 
 Array = NDArray[np.float64]
 
-#: Speed of sound in warm, moist air (cm/s), for the tube-model length estimate.
-SOUND_SPEED_CM = 35000.0
 RATIO_LIMITS = (0.82, 1.22)
 #: Frames of formant evidence at which the estimate and the prior weigh the same.
 PRIOR_FRAMES = 100.0
@@ -40,8 +38,9 @@ def formants(
     x = np.asarray(samples, dtype=np.float64)
     rate = sample_rate
     if rate > 16000:
-        g = np.gcd(16000, rate)
-        x, rate = resample_poly(x, 16000 // g, rate // g), 16000
+        import soxr
+
+        x, rate = np.asarray(soxr.resample(x, rate, 16000, quality="HQ"), dtype=np.float64), 16000
     x = np.append(x[0], x[1:] - 0.97 * x[:-1])  # pre-emphasis
     win = int(0.025 * rate)
     hop = frame_period_ms / 1000.0 * rate
@@ -54,13 +53,13 @@ def formants(
         return np.full(4, np.nan), 0
     frames = x[starts[:, None] + np.arange(win)] * np.hamming(win)
     energy = (frames**2).sum(axis=1)
-    frames = frames[energy >= np.percentile(energy, 30)]
+    frames = frames[energy >= percentile(energy, 30)]
     order = int(rate / 1000) + 2
     freqs = _lpc_formants(frames, order, rate)
     with np.errstate(all="ignore"):
         found = np.isfinite(freqs)
         medians = np.array(
-            [np.median(freqs[found[:, i], i]) if found[:, i].any() else np.nan for i in range(4)]
+            [median(freqs[found[:, i], i]) if found[:, i].any() else np.nan for i in range(4)]
         )
     return medians, len(frames)
 
@@ -99,17 +98,6 @@ def _levinson(r: Array, order: int) -> Array:
         a[:, i] = k
         err *= 1.0 - k**2
     return a
-
-
-def tract_length_cm(formant_hz: Array) -> float:
-    """Uniform-tube length estimate (cm): ``L = (2n - 1) c / (4 Fn)`` averaged over F2..F4.
-
-    F1 is left out: it depends on jaw opening far more than on the tract's length.
-    """
-    n = np.arange(2, 5)
-    lengths = (2 * n - 1) * SOUND_SPEED_CM / (4.0 * formant_hz[1:4])
-    lengths = lengths[np.isfinite(lengths)]
-    return float(lengths.mean()) if len(lengths) else float("nan")
 
 
 def warp_ratio(
