@@ -15,7 +15,8 @@ that is not a `VoxError` is a bug and keeps its traceback.
     ├── UnavailableError     6  network, timeouts, 429, 5xx after all retries
     ├── QuotaError           7  out of credits
     ├── DeviceError          8  audio device or PortAudio missing
-    └── PartialError         9  batch finished with some files failed
+    ├── PartialError         9  batch finished with some files failed
+    └── NotSentError            a request not sent because its batch stopped (never shown)
 
     Terminated             143  SIGTERM (a cancelled CI job); like KeyboardInterrupt (130) it
                                 is a BaseException, so no `except Exception` swallows it
@@ -162,6 +163,18 @@ class PartialError(VoxError):
     """A batch finished, but some files failed."""
 
     exit_status = ExitStatus.PARTIAL
+
+
+class NotSentError(VoxError):
+    """A request was waiting for a slot when its run stopped sending (an exhausted quota or a
+    refused key, or a batch stopping on --fail-fast): nothing was sent, nothing was paid.
+
+    `cause` is the error that stopped the run, when there was one.
+    """
+
+    def __init__(self, message: str, *, cause: VoxError | None = None) -> None:
+        super().__init__(message, hint=cause.hint if cause is not None else None)
+        self.cause = cause
 
 
 class Terminated(BaseException):

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from voxcli.backends.concurrency import (
     ENTERPRISE_START,
     TIER_CONCURRENCY,
     Limiter,
     tier_concurrency,
 )
+from voxcli.errors import NotSentError, QuotaError
 
 
 def holding(limiter: Limiter, count: int) -> Limiter:
@@ -195,3 +198,29 @@ def test_many_threads_never_exceed_a_falling_limit() -> None:
     assert limiter.limit == 2
     assert peak[0] <= 4
     assert limiter.in_flight == 0
+
+
+def test_closing_turns_away_waiting_requests_but_not_those_in_flight() -> None:
+
+    limiter = Limiter(1)
+    limiter.acquire()  # in flight
+    outcome: list[BaseException | None] = []
+
+    def wait() -> None:
+        try:
+            limiter.acquire()
+            outcome.append(None)
+        except NotSentError as exc:
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    cause = QuotaError("quota exceeded", hint="top up")
+    limiter.close(cause)
+    waiter.join(timeout=5)
+    [error] = outcome
+    assert isinstance(error, NotSentError) and error.cause is cause and error.hint == "top up"
+    assert limiter.in_flight == 1  # the request in flight keeps its slot until it ends
+    limiter.release()
+    with pytest.raises(NotSentError):
+        limiter.acquire()  # and nothing later is sent either

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from voxcli.backends.limits import MAX_JOBS
+from voxcli.errors import NotSentError, VoxError
 
 __all__ = [
     "ENTERPRISE_START",
@@ -107,6 +108,11 @@ class Limiter:
         self._ceiling: int | None = None
         self._start: int | None = None
         self._limit: int | None = None
+        self._closed = False
+        self._cause: VoxError | None = None
+        self.stop_on_refusal = False
+        """When set (a batch), an exhausted quota or a refused key closes the limiter at once
+        (`close`): no request waiting for a slot is sent after it."""
         if limit is not None or ceiling is not None:
             self.configure(start=limit if limit is not None else ceiling, ceiling=ceiling)
 
@@ -137,12 +143,24 @@ class Limiter:
             return self._in_flight
 
     def acquire(self) -> None:
-        """Wait for a free slot and take it."""
+        """Wait for a free slot and take it (`NotSentError` once the limiter is closed)."""
         with self._cond:
-            while self._limit is not None and self._in_flight >= self._limit:
+            while not self._closed and self._limit is not None and self._in_flight >= self._limit:
                 self._cond.wait()
+            if self._closed:
+                cause = self._cause
+                reason = f": {cause.message}" if cause is not None else ""
+                raise NotSentError(f"not sent, the run stopped{reason}", cause=cause)
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
+
+    def close(self, cause: VoxError | None = None) -> None:
+        """Send nothing more: requests waiting for a slot, and any later one, get
+        `NotSentError` (carrying `cause`); requests in flight go on."""
+        with self._cond:
+            if not self._closed:
+                self._closed, self._cause = True, cause
+            self._cond.notify_all()
 
     def release(self) -> None:
         """Give a slot back and wake the waiters."""

@@ -40,7 +40,7 @@ from voxcli.backends._http import (
 )
 from voxcli.backends._network import NetworkError
 from voxcli.backends.concurrency import Limiter
-from voxcli.errors import UnavailableError
+from voxcli.errors import AuthError, QuotaError, UnavailableError
 from voxcli.progress import Reporter
 
 CAP_SECONDS = 60.0
@@ -219,13 +219,22 @@ class Sender:
             if is_retryable(status) and not (idempotent or status in (429, 503)):
                 raise unsafe_to_retry_error(action, failure)
             if not is_retryable(status):
-                raise failure_error(
+                error = failure_error(
                     failure,
                     action,
                     has_key=self._secret is not None,
                     output_format=output_format,
                     streaming=stream,
                 )
+                if (
+                    limited
+                    and self.limiter.stop_on_refusal
+                    and isinstance(error, QuotaError | AuthError)
+                ):
+                    # Nothing sent after this can succeed: requests waiting for a slot are not
+                    # sent (closed before this slot is released, so none can take it).
+                    self.limiter.close(error)
+                raise error
             if failure.is_concurrency and limited:
                 self._learn(answer, refused=True)
             return _Retry(

@@ -44,7 +44,7 @@ from voxcli.backends.base import Backend, ConvertRequest
 from voxcli.backends.concurrency import MAX_JOBS
 from voxcli.convert.cache import SectionCache
 from voxcli.convert.section_worker import PIECE_SECONDS, Done, SectionWorker, section_limit
-from voxcli.errors import VoxError
+from voxcli.errors import NotSentError, VoxError
 from voxcli.progress import Reporter
 from voxcli.timefmt import clock
 
@@ -160,6 +160,10 @@ def convert_long(
             except VoxError as exc:
                 span = f"{clock(plan.seconds(section.start))}-{clock(plan.seconds(section.end))}"
                 failed = f"section {section.index + 1} ({span})"
+                if isinstance(exc, NotSentError) and exc.cause is not None:
+                    # This section waited for a slot while a later one met the refusal that
+                    # stopped the run (quota, key): that refusal is the run's error.
+                    raise exc.cause.with_context(failed) from exc
                 raise exc.with_context(failed) from exc
             for notice in worker.take_notices():
                 reporter.notice(notice)

@@ -2,8 +2,9 @@
 
 `ThreadExecutor`: one daemon thread per file in flight, all sharing one backend and so one
 pool of request slots (`ElevenLabsBackend.limiter`): sections of every file, long or short,
-queue for the same slots. It keeps as many files in flight as the account allows requests.
-Daemon threads never hold the process back once it is told to stop.
+queue for the same slots. It keeps as many files in flight as the account allows requests,
+plus a couple being prepared. Daemon threads never hold the process back once it is told to
+stop.
 
 `ProcessExecutor`: the local engine is CPU-bound and holds the GIL, so files are converted in
 worker processes (`voxcli.convert.batch.local_worker`), one per core by default, each loading
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from voxcli.convert.run import Target
 
 
+#: Files prepared beyond the request slots (see `ThreadExecutor.capacity`).
+PREPARED = 2
+
+
 class ThreadExecutor:
     """Files converted on threads through one shared backend."""
 
@@ -40,6 +45,9 @@ class ThreadExecutor:
         self.ceiling = ceiling
         self._lock = threading.Lock()
         self._files = 0
+        limiter = getattr(backend, "limiter", None)
+        if limiter is not None:
+            limiter.stop_on_refusal = True
 
     def _slots(self) -> int:
         limiter = getattr(self.backend, "limiter", None)
@@ -49,10 +57,15 @@ class ThreadExecutor:
         return max(1, limit)
 
     def capacity(self) -> int:
-        # As many files as request slots: a file reads and uploads in milliseconds, so a slot
-        # barely waits, and a file never sits waiting for a slot it may not need (after a
-        # quota stop, nothing more is sent).
-        return self._slots()
+        # Two files beyond the request slots are read and prepared while the others are in
+        # flight, so a freed slot is used at once (a shard that pauses between files loses
+        # its slot to the other shards). They wait for a slot; `stop_sending` turns them away.
+        return self._slots() + PREPARED
+
+    def stop_sending(self) -> None:
+        limiter = getattr(self.backend, "limiter", None)
+        if limiter is not None:
+            limiter.close()
 
     def in_flight_requests(self) -> int:
         limiter = getattr(self.backend, "limiter", None)
@@ -118,6 +131,9 @@ class ProcessExecutor:
 
     def capacity(self) -> int:
         return self.workers + 1  # one queued, so a worker never waits for the main loop
+
+    def stop_sending(self) -> None:
+        pass  # the engine is local: nothing is sent or paid for
 
     def in_flight_requests(self) -> int:
         with self._lock:

@@ -45,6 +45,9 @@ class Executor(Protocol):
     def submit(self, task: Task, done: Callable[[FileResult], None]) -> None:
         """Start converting `task`; call `done` (from any thread) with its result."""
 
+    def stop_sending(self) -> None:
+        """Send no more requests: files waiting for a slot end as not sent."""
+
     def abandon(self) -> None:
         """Stop everything now (an interrupt): nothing more may be written."""
 
@@ -180,6 +183,8 @@ class Runner:
         self.executor.submit(task, self._done.put)
 
     def _finish(self, result: FileResult) -> None:
+        if result.status == "skipped" and self.stop is not None:
+            result.reason = f"not sent: {self.stop.reason}"
         for notice in result.notices:
             if notice not in self._said:  # the same notice from every file: say it once
                 self._said.add(notice)
@@ -209,6 +214,7 @@ class Runner:
         elif self.fail_fast:
             self.stop = Stop(ExitStatus.PARTIAL, "a file failed (--fail-fast)")
         if self.stop is not None:
+            self.executor.stop_sending()
             self.events.notice(f"stopping: {self.stop.reason}; requests in flight finish")
 
     def _not_sent(self, pending: deque[Task]) -> None:

@@ -277,6 +277,9 @@ class _Idle:
     def capacity(self) -> int:
         return 0
 
+    def stop_sending(self) -> None:
+        pass
+
     def in_flight_requests(self) -> int:
         return 0
 

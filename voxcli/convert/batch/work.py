@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voxcli.errors import ExitStatus, InputError, VoxError
+from voxcli.errors import ExitStatus, InputError, NotSentError, VoxError
 
 if TYPE_CHECKING:
     from voxcli.backends.base import Backend
@@ -139,6 +139,8 @@ def convert_file(
         existing = Existing.OVERWRITE if replace_output else Existing.REFUSE
         job = ConvertJob(str(source), str(output), replace(settings, existing=existing))
         outcome = run_conversion(job, backend, target=target, reporter=reporter)
+    except NotSentError:  # the batch stopped sending while this file waited for a slot
+        result.status, result.reason = "skipped", "not sent"
     except Exception as exc:  # one file's failure, kept for the manifest and the summary
         result.error = FileError.of(exc)
     else:
