@@ -93,11 +93,18 @@ def make_input(path: Path, hours: float) -> Path:
 
 
 @contextmanager
-def server(latency: float, max_concurrent: int | None) -> Iterator[tuple[str, dict[str, float]]]:
-    """An identity ApiServer in a subprocess; yields its URL and, afterwards, its statistics."""
+def server(
+    latency: float, max_concurrent: int | None, tier: str | None = None
+) -> Iterator[tuple[str, dict[str, float]]]:
+    """An identity ApiServer in a subprocess; yields its URL and, afterwards, its statistics.
+
+    `tier` is the subscription tier it reports (default: the server's own, undocumented
+    ``local``)."""
     cmd = [sys.executable, __file__, "--serve", "--latency", str(latency)]
     if max_concurrent:
         cmd += ["--max-concurrent", str(max_concurrent)]
+    if tier:
+        cmd += ["--tier", tier]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     stats: dict[str, float] = {}
@@ -110,7 +117,7 @@ def server(latency: float, max_concurrent: int | None) -> Iterator[tuple[str, di
         proc.wait(timeout=30)
 
 
-def serve(latency: float, max_concurrent: int | None) -> None:
+def serve(latency: float, max_concurrent: int | None, tier: str | None = None) -> None:
     """`--serve`: run the server until SIGINT, then print how it answered as JSON."""
     from collections import Counter
 
@@ -123,6 +130,8 @@ def serve(latency: float, max_concurrent: int | None) -> None:
     api = ApiServer(TransformBackend("identity"))
     api.latency_seconds = latency
     api.max_concurrent = max_concurrent
+    if tier:
+        api.tier = tier
     print(api.url, flush=True)
     try:
         api.serve_forever()
@@ -221,10 +230,11 @@ def main() -> None:
     parser.add_argument("--only", choices=["long", "latency"], help="run one scenario")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--max-concurrent", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--tier", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", nargs=2, metavar=("SRC", "DST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        return serve(args.latency, args.max_concurrent)
+        return serve(args.latency, args.max_concurrent, args.tier)
     if args.baseline:
         return baseline(*args.baseline)
     work = ROOT / "bench-out" / "long_audio"
