@@ -64,6 +64,12 @@ COMPLETING_VOICE = {
 }
 
 
+#: What a user's shell has: Python writes and reuses bytecode. NOTE: some sandboxes set
+#: PYTHONDONTWRITEBYTECODE, which recompiles voxcli's modules on every start (site-packages,
+#: typer's included, were compiled when installed), a cost no user pays after the first run.
+BASE_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
     subprocess.run(
@@ -71,7 +77,7 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=None if env is None else {**os.environ, **env},
+        env={**BASE_ENV, **(env or {})},
     )
     return time.perf_counter() - start
 

@@ -8,7 +8,6 @@ import typer
 
 from voxcli.cli import _options as opt
 from voxcli.cli._console import reported_errors
-from voxcli.cli._convert_run import ConvertArgs, run_convert
 
 EXAMPLES = (
     (
@@ -73,6 +72,9 @@ def convert(
     Uses ElevenLabs speech-to-speech when an API key is configured, else the offline local engine.
     Input longer than --max-section is split at pauses, converted in parallel and stitched back.
     """
+    # Loaded here, not at start-up: its dataclasses cost milliseconds `--help` need not pay.
+    from voxcli.cli._convert_run import ConvertArgs, run_convert
+
     args = ConvertArgs(
         input=input,
         output=output,

@@ -9,9 +9,7 @@ import typer
 
 from voxcli.cli import _options as opt
 from voxcli.cli._console import reported_errors
-from voxcli.cli._convert_run import ConvertArgs
 from voxcli.cli._help import described, setting_help
-from voxcli.cli._record_run import RecordArgs, run_record
 from voxcli.errors import InputError
 
 RECORDING = "Recording"
@@ -151,6 +149,10 @@ def record(
     valid even if voxcli is killed. On a terminal it then offers keep / play / redo / discard;
     a redo keeps the previous take until a new one is kept.
     """
+    # Loaded here, not at start-up (see `voxcli.cli.convert`).
+    from voxcli.cli._convert_run import ConvertArgs
+    from voxcli.cli._record_run import RecordArgs, run_record
+
     args = RecordArgs(
         output=output,
         duration=duration,
