@@ -226,3 +226,17 @@ def test_voices_command_lists_local_voices_without_loading_the_engine() -> None:
     assert done.stderr.strip().splitlines()[-1] == "[]"
     listed = {v["voice_id"]: v for v in json.loads(done.stdout)}
     assert listed["sally"]["details"]["codebook_frames"] > 0
+
+
+def test_the_engine_reports_its_progress_through_the_upload(
+    backend: LocalBackend, speech: tuple[Path, np.ndarray, int]
+) -> None:
+    from dataclasses import replace
+
+    seen: list[tuple[str, float | None]] = []
+    upload = replace(_upload(speech[0]), progress=lambda what, done: seen.append((what, done)))
+    result = backend.convert(upload, ConvertRequest("sally", output_format="pcm_16000"))
+    assert result.audio
+    fractions = [done for what, done in seen if what == "converting"]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and len(fractions) > 3
+    assert fractions == sorted(fractions)  # it only moves forward

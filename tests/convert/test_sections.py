@@ -40,11 +40,14 @@ class RecordingReporter:
     def notice(self, message: str) -> None:
         self.calls.append(("notice", message))
 
-    def start(self, total: int, unit: str) -> None:
-        self.calls.append(("start", (total, unit)))
+    def start(self, seconds: float, what: str) -> None:
+        self.calls.append(("start", (seconds, what)))
 
-    def advance(self, steps: int = 1) -> None:
-        self.calls.append(("advance", steps))
+    def advance(self, seconds: float) -> None:
+        self.calls.append(("advance", seconds))
+
+    def activity(self, part: int, what: str | None, fraction: float | None = None) -> None:
+        self.calls.append(("activity", (part, what, fraction)))
 
     def finish(self) -> None:
         self.calls.append(("finish", None))
@@ -320,7 +323,19 @@ def test_progress_and_json(speech: Path, tmp_path: Path) -> None:
     with served(TransformBackend()) as (_, client):
         result = run(speech, client, tmp_path / "out.wav", reporter=reporter)
     n = len(result.plan.sections)
-    assert reporter.calls == [("start", (n, "sections")), *[("advance", 1)] * n, ("finish", None)]
+    kinds = [kind for kind, _ in reporter.calls]
+    assert kinds[0] == "start" and kinds[-1] == "finish" and kinds.count("advance") == n
+    assert reporter.calls[0][1] == (150.0, f"converting {n} sections")
+    # Audio done, section by section, adds up to the whole input.
+    advanced = [value for kind, value in reporter.calls if kind == "advance"]
+    assert abs(sum(advanced) - 150.0) < 1e-6
+    # Each section's request says what it is doing while it runs: its upload goes from 0 to
+    # all sent, then the service converts, and the section is over once stitched.
+    for index in range(n):
+        seen = [v[1:] for k, v in reporter.calls if k == "activity" and v[0] == index]
+        fractions = [f for what, f in seen if what == "uploading"]
+        assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
+        assert ("converting", None) in seen and seen[-1] == (None, None)
     data = result.to_json()
     assert data["output_format"] == "pcm_44100" and data["converted"] == n
     assert [s["request_id"] for s in data["sections"]] == result.request_ids

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from tests.support.audio import sine
 from voxcli.audio.io import to_pcm16
 from voxcli.backends.base import Upload
+from voxcli.progress import NullReporter
 
 VOICE_ID = "21m00Tcm4TlvDq8ikWAM"  # "Rachel" in `TransformBackend`'s default voices
 TEST_KEY = "sk_test_0123456789abcdef0123456789abcdef"
@@ -65,7 +66,7 @@ class RecordingSleep:
         self.delays.append(seconds)
 
 
-class RecordingReporter:
+class RecordingReporter(NullReporter):
     """A `Reporter` that keeps every notice."""
 
     def __init__(self) -> None:
@@ -73,12 +74,3 @@ class RecordingReporter:
 
     def notice(self, message: str) -> None:
         self.notices.append(message)
-
-    def start(self, total: int, unit: str) -> None:
-        pass
-
-    def advance(self, steps: int = 1) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +30,8 @@ MAX_UPLOAD_SECONDS = 300.0
 MAX_UPLOAD_BYTES = 50_000_000
 
 FileFormat = Literal["pcm_s16le_16", "other"]
+#: Receives what a request is doing and its fraction done, when known (see `Upload.report`).
+Progress = Callable[[str, "float | None"], None]
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,14 @@ class Upload:
     duration_seconds: float
     file_format: FileFormat = "other"
     """``pcm_s16le_16`` for raw 16 kHz mono 16-bit PCM (lower latency upstream)."""
+    progress: Progress | None = field(default=None, compare=False, repr=False)
+    """Where the backend says what this upload's request is doing (`report`); not part of
+    what is converted (cache keys ignore it)."""
+
+    def report(self, what: str, fraction: float | None = None) -> None:
+        """Say what the request is doing now ("uploading", "converting", "receiving")."""
+        if self.progress is not None:
+            self.progress(what, fraction)
 
     def check_limits(self) -> None:
         """Refuse uploads the API would refuse: over 300 s or not under 50 MB."""

@@ -33,6 +33,7 @@ import httpx
 
 from voxcli import __version__
 from voxcli.backends._http import KEY_HINT, check_key_transport, http_errors
+from voxcli.backends._sending import upload_body
 from voxcli.backends._subscription import Subscription, auto_start, subscription_from_json
 from voxcli.backends._voices import (
     VoiceCache,
@@ -217,7 +218,7 @@ class ElevenLabsBackend(Backend):
         if upload.file_format == "pcm_s16le_16":
             data["file_format"] = "pcm_s16le_16"
         # The upload is in memory, so every attempt re-sends it whole.
-        files = {"audio": (upload.filename, upload.data, upload.content_type)}
+        files = {"audio": (upload.filename, upload_body(upload), upload.content_type)}
         return self._build(
             "POST",
             path,
@@ -253,6 +254,7 @@ class ElevenLabsBackend(Backend):
             output_format=request.output_format,
         )
         with answer.stack:
+            upload.report("receiving")
             yield AudioStream(
                 self._chunks(answer),
                 output_format=request.output_format,

@@ -285,7 +285,9 @@ class LocalBackend(Backend):
 
             samples = remove_noise(samples, engine_rate)
         options = ConversionOptions(strength=self._strength(request), quality=self.quality)  # type: ignore[arg-type]
-        converted = convert(samples, engine_rate, profile, options)
+        upload.report("converting", 0.0)
+        progress = (lambda done: upload.report("converting", done)) if upload.progress else None
+        converted = convert(samples, engine_rate, profile, options, progress=progress)
         audio = io.encode(converted, engine_rate, fmt)
         return ConvertResult(audio=audio, output_format=fmt.name,
                              request_id=_request_id())  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from voxcli.errors import ExitStatus, Terminated, VoxError
+from voxcli.timefmt import clock
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -62,41 +64,83 @@ def print_json(data: Any) -> None:
 
 
 class RichReporter:
-    """Renders core progress on stderr: a progress bar on a TTY, notices always (unless quiet)."""
+    """Renders core progress on stderr (on a terminal), and notices always (unless quiet).
+
+    One line: what is being done and what each request is doing now (uploading 62 %,
+    converting 40 %, receiving), a bar of the audio done, audio done against the total, the
+    speed in multiples of real time, the time left and the time spent.
+    """
 
     def __init__(self, *, quiet: bool = False) -> None:
         self.quiet = quiet
         self._progress: Any = None
         self._task: Any = None
+        self._what = ""
+        self._active: dict[int, str] = {}
+        self._lock = threading.Lock()
 
     def notice(self, message: str) -> None:
         if not self.quiet:
             notice(message)
 
-    def start(self, total: int, unit: str) -> None:
-        """A bar for several steps, a spinner for one (e.g. a single request)."""
+    def start(self, seconds: float, what: str) -> None:
         if self.quiet or not err.is_terminal:
             return
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
             SpinnerColumn,
+            TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
-        columns = (
-            [SpinnerColumn(), f"[progress.description]{escape(unit)}"]
-            if total <= 1
-            else [f"[progress.description]{escape(unit)}", BarColumn(), MofNCompleteColumn()]
+        self._what = what
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.fields[audio]}"),
+            TextColumn("{task.fields[speed]}"),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         )
-        self._progress = Progress(*columns, TimeElapsedColumn(), console=err, transient=True)
         self._progress.start()
-        self._task = self._progress.add_task(unit, total=total)
+        self._task = self._progress.add_task(escape(what), total=max(seconds, 1e-6),
+                                             audio="", speed="")  # fmt: skip
+        self._update()
 
-    def advance(self, steps: int = 1) -> None:
+    def advance(self, seconds: float) -> None:
         if self._progress is not None:
-            self._progress.advance(self._task, steps)
+            self._progress.advance(self._task, seconds)
+            self._update()
+
+    def activity(self, part: int, what: str | None, fraction: float | None = None) -> None:
+        if self._progress is None:
+            return
+        with self._lock:
+            if what is None:
+                self._active.pop(part, None)
+            else:
+                shown = what if fraction is None else f"{what} {fraction:.0%}"
+                self._active[part] = shown
+        self._update()
+
+    def _update(self) -> None:
+        task = self._progress.tasks[0]
+        with self._lock:
+            parts = sorted(self._active.items())
+        doing = "; ".join(t if len(parts) == 1 else f"#{p + 1} {t}" for p, t in parts[:3])
+        more = f" (+{len(parts) - 3})" if len(parts) > 3 else ""
+        speed = f"{task.speed:.1f}x real time" if task.speed else ""
+        self._progress.update(
+            self._task,
+            description=escape(f"{self._what}: {doing}{more}" if doing else self._what),
+            audio=f"{clock(task.completed)} / {clock(task.total or 0)}",
+            speed=speed,
+        )
 
     def finish(self) -> None:
         if self._progress is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -189,11 +190,14 @@ def _convert(
     if fits_one_request(info, backend, options):
         upload = make_upload(source, info, input_pcm=options.input_pcm)
         upload.check_limits()
-        reporter.start(1, f"converting {info.duration_seconds:.1f} s")
+        upload = replace(upload, progress=partial(reporter.activity, 0))
+        reporter.start(info.duration_seconds, f"converting {info.duration_seconds:.1f} s")
         try:
-            return _request_single(
+            result = _request_single(
                 upload, info, backend, request, options, target, reporter, on_audio, cache
             )
+            reporter.advance(info.duration_seconds)
+            return result
         finally:
             reporter.finish()
     from voxcli.convert import sections

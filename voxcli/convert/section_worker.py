@@ -21,6 +21,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -155,8 +156,12 @@ class SectionWorker:
 
     def __init__(self, source: Path, input_rate: int, backend: Backend, request: ConvertRequest,
                  output: OutputPlan, rate: int, *, input_pcm: bool, stream: bool,
-                 cache: SectionCache | None) -> None:  # fmt: skip
+                 cache: SectionCache | None,
+                 activity: Callable[[int, str | None, float | None], None] | None = None,
+                 ) -> None:  # fmt: skip
         self.source, self.input_rate = source, input_rate
+        self.activity = activity
+        """What each section's request is doing (`Reporter.activity`, by section index)."""
         self.backend, self.request = backend, request
         self.identity = backend_identity(backend, request)  # once: it may hash a voice profile
         self.input_pcm, self.stream, self.cache = input_pcm, stream, cache
@@ -193,6 +198,8 @@ class SectionWorker:
                 return
             upload = read_upload(self.source, section, self.input_rate, input_pcm=self.input_pcm)
             upload.check_limits()
+            if self.activity is not None:
+                upload = replace(upload, progress=partial(self.activity, section.index))
             if not self._from_cache(upload, out):
                 self._convert(section.index, upload, out)
         except Stopped:

@@ -129,7 +129,8 @@ def convert_long(
     sink = open_sink(target, output)
     rate = sink.sample_rate
     worker = SectionWorker(source, plan.sample_rate, backend, request, output, rate,
-                           input_pcm=input_pcm, stream=stream, cache=cache)  # fmt: skip
+                           input_pcm=input_pcm, stream=stream, cache=cache,
+                           activity=reporter.activity)  # fmt: skip
     stitcher = Stitcher(plan.at_rate(rate))
     result = LongResult(plan, worker.format, stitcher.plan.frames / rate)
 
@@ -143,7 +144,7 @@ def convert_long(
     sections = iter(plan.sections)
     # Threads start only as sections are submitted, so the pool is as large as the window gets.
     pool = ThreadPoolExecutor(2 * MAX_JOBS, thread_name_prefix="voxcli-section")
-    reporter.start(len(plan.sections), "sections")
+    reporter.start(plan.frames / plan.sample_rate, f"converting {len(plan.sections)} sections")
     failed = "the conversion"
     try:
         while True:
@@ -171,7 +172,8 @@ def convert_long(
             result.section_cached.append(done.cached)
             if not done.cached:
                 result.character_cost += done.character_cost or 0
-            reporter.advance()
+            reporter.activity(section.index, None)
+            reporter.advance(plan.seconds(section.end) - plan.seconds(section.start))
         sink.close()
     except BaseException as exc:
         # Let requests in flight finish into the cache, unless the user interrupted: then

@@ -22,6 +22,7 @@ whose cost in word error rate stays within a few points (see `benchmarks/local_q
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,25 +82,41 @@ class ConversionOptions:
         return LAMBDA_MAX * max(0.0, self.strength - 0.5) / 0.5
 
 
+#: Where each pass ends, as a fraction of a conversion's time (measured at 16 kHz, default
+#: quality: F0 tracking 44 %, aperiodicity 22 %, envelopes 11 %, mapping 14 %, synthesis 12 %).
+_F0_DONE, _AP_DONE, _ENVELOPES_DONE, _MAPPED = 0.44, 0.66, 0.77, 0.88
+
+
 def convert(
     samples: NDArray[np.floating],
     sample_rate: int,
     profile: VoiceProfile,
     options: ConversionOptions | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
 ) -> NDArray[np.float32]:
     """Convert mono `samples` at `sample_rate` toward `profile`; same length and rate out.
 
     Deterministic: the same input, profile and options give bit-identical output. Memory grows
     with the input by the signal plus one converted envelope and one aperiodicity for the single
-    WORLD synthesis; analysis runs a block at a time (`voxcli.engine.blocks`).
+    WORLD synthesis; analysis runs a block at a time (`voxcli.engine.blocks`). `progress` gets
+    the fraction done (0..1) as the passes and blocks go by (an estimate: passes differ in cost).
     """
     opts = options or ConversionOptions()
     with one_blas_thread():
-        return _convert(samples, sample_rate, profile, opts)
+        return _convert(samples, sample_rate, profile, opts, progress or _ignore)
+
+
+def _ignore(fraction: float) -> None:
+    pass
 
 
 def _convert(
-    samples: NDArray[np.floating], sample_rate: int, profile: VoiceProfile, opts: ConversionOptions
+    samples: NDArray[np.floating],
+    sample_rate: int,
+    profile: VoiceProfile,
+    opts: ConversionOptions,
+    progress: Callable[[float], None],
 ) -> NDArray[np.float32]:
     if not MIN_RATE <= sample_rate <= MAX_RATE:
         raise InputError(
@@ -115,12 +132,14 @@ def _convert(
     # Pass 1: F0, and the aperiodicity (coded, small), which the fast tracker's voicing needs.
     low, low_params = world.tracking_signal(x, params)
     raw_f0 = world.track_f0(low, low_params, None, grid.frames)
+    progress(_F0_DONE)
     aperiodicity = CodedAperiodicity(grid)
     low_band = np.zeros(grid.frames)
     for start, stop in blocks:
         ap = analyse_block(x, raw_f0, grid, start, stop, "ap")
         aperiodicity.store(start, ap)
         low_band[start:stop] = world.low_band_aperiodicity(ap, params)
+        progress(_F0_DONE + (_AP_DONE - _F0_DONE) * stop / grid.frames)
     del ap
     f0 = world.finish_f0(raw_f0, low_band, params)
     voiced = f0 > 0
@@ -129,6 +148,7 @@ def _convert(
     warp = warp_map(params.bins, sample_rate, _tract_ratio(low, f0, profile, opts, low_params))
     del low
     sp, stats = _envelopes(x, raw_f0, grid, blocks, warp)
+    progress(_ENVELOPES_DONE)
     speech = stats.speech()
     if speech.sum() < MIN_SPEECH_FRAMES:
         return x.astype(np.float32)
@@ -139,6 +159,7 @@ def _convert(
     # between separately synthesised blocks cost intelligibility (restarted pulses and noise).
     for start, stop in blocks:
         sp[start:stop] = apply_change(sp[start:stop], change[start:stop], warp, sample_rate)
+    progress(_MAPPED)
     # The input is not needed any more: only its length and level are (a full-length array
     # less while WORLD synthesises, the memory peak).
     length, loudness = len(x), level.rms(x)
@@ -147,6 +168,7 @@ def _convert(
     y = world.synthesize(map_f0(f0, profile, opts.global_weight), sp, ap, params)
     del sp, ap
     y = level.scale_to(world.fit_length(y, length), loudness)
+    progress(1.0)
     return level.limit(y, sample_rate).astype(np.float32)
 
 

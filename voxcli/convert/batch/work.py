@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voxcli.errors import ExitStatus, InputError, NotSentError, VoxError
+from voxcli.progress import NullReporter
 
 if TYPE_CHECKING:
     from voxcli.backends.base import Backend
@@ -166,7 +167,7 @@ def _make_folder(folder: Path) -> None:
         ) from exc
 
 
-class _Notices:
+class _Notices(NullReporter):
     """A `Reporter` keeping only notices (progress of one file is the batch's business)."""
 
     def __init__(self, kept: list[str]) -> None:
@@ -174,12 +175,3 @@ class _Notices:
 
     def notice(self, message: str) -> None:
         self._kept.append(message)
-
-    def start(self, total: int, unit: str) -> None:
-        pass
-
-    def advance(self, steps: int = 1) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
