@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.audio import speechlike, write_wav
-from tests.support.server import TEST_KEY
-from tests.support.transform_backend import TransformBackend
-from voxcli.server import ApiServer
 
 
 def make_tree(root: Path, names: list[str], seconds: float = 1.0) -> list[Path]:
@@ -21,15 +17,6 @@ def make_tree(root: Path, names: list[str], seconds: float = 1.0) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         paths.append(write_wav(path, speechlike(seconds, 16000, seed=index)))
     return paths
-
-
-@pytest.fixture
-def identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiServer]:
-    """The contract server converting by identity; voxcli points at it through the env."""
-    with ApiServer(TransformBackend("identity"), api_key=TEST_KEY) as server:
-        monkeypatch.setenv("ELEVENLABS_API_KEY", TEST_KEY)
-        monkeypatch.setenv("VOXCLI_BASE_URL", server.url)
-        yield server
 
 
 @pytest.fixture

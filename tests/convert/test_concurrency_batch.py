@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from typer.testing import CliRunner
 
 from tests.cli.helpers import conversions
 from tests.support.audio import speechlike, write_wav
-from tests.support.server import TEST_KEY, VOICE_ID
-from tests.support.transform_backend import TransformBackend
+from tests.support.server import VOICE_ID
 from voxcli.cli import app
 from voxcli.server import ApiServer
 
@@ -22,11 +20,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiServer]:
-    with ApiServer(TransformBackend("identity"), api_key=TEST_KEY) as server:
-        monkeypatch.setenv("ELEVENLABS_API_KEY", TEST_KEY)
-        monkeypatch.setenv("VOXCLI_BASE_URL", server.url)
-        yield server
+def server(identity: ApiServer) -> ApiServer:
+    """The identity contract server (tests/conftest.py), by the name these tests use."""
+    return identity
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +20,6 @@ from typer.testing import CliRunner
 
 from tests.cli.helpers import conversions, leftovers
 from tests.support.audio import speechlike, write_wav
-from tests.support.server import TEST_KEY
-from tests.support.transform_backend import TransformBackend
 from voxcli.cli import app
 from voxcli.errors import ExitStatus
 from voxcli.server import ApiServer
@@ -31,11 +28,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiServer]:
-    with ApiServer(TransformBackend("identity"), api_key=TEST_KEY) as server:
-        monkeypatch.setenv("ELEVENLABS_API_KEY", TEST_KEY)
-        monkeypatch.setenv("VOXCLI_BASE_URL", server.url)
-        yield server
+def server(identity: ApiServer) -> ApiServer:
+    """The identity contract server (tests/conftest.py), by the name these tests use."""
+    return identity
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,21 +24,11 @@ from typer.testing import CliRunner
 from tests.cli.helpers import conversions
 from tests.support.audio import speechlike, write_wav
 from tests.support.long_speech import long_speech
-from tests.support.server import TEST_KEY
-from tests.support.transform_backend import TransformBackend
 from voxcli.cli import app
 from voxcli.errors import ExitStatus
 from voxcli.server import ApiServer
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiServer]:
-    with ApiServer(TransformBackend("identity"), api_key=TEST_KEY) as server:
-        monkeypatch.setenv("ELEVENLABS_API_KEY", TEST_KEY)
-        monkeypatch.setenv("VOXCLI_BASE_URL", server.url)
-        yield server
 
 
 def snr_db(reference: np.ndarray, test: np.ndarray) -> float:
