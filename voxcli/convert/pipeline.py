@@ -12,26 +12,21 @@ a format the user pinned with `-f` fails instead (exit 5, with a suggestion).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import numpy as np
-
 from voxcli.audio import io
-from voxcli.audio.containers import MEDIA_CONTAINERS
-from voxcli.audio.formats import OutputFormat, OutputPlan, fallback_for, parse_format
-from voxcli.audio.sink import opened_sink
+from voxcli.audio.formats import OutputPlan, fallback_for, parse_format
 from voxcli.backends.base import (
     MAX_UPLOAD_BYTES,
-    AudioStream,
     Backend,
     ConvertRequest,
     ConvertResult,
     Upload,
 )
+from voxcli.convert.answers import AudioCallback, keeping, write_answer, write_stream, write_whole
 from voxcli.convert.cache import CachedSection, SectionCache, section_key
 from voxcli.convert.section_worker import backend_identity
 from voxcli.errors import ServiceError, TierError
@@ -40,8 +35,6 @@ from voxcli.progress import NullReporter, Reporter
 #: Models documented as able to convert voices (reference §1); others are checked with the service.
 VOICE_CONVERSION_MODELS = ("eleven_multilingual_sts_v2", "eleven_english_sts_v2")
 
-#: Receives converted audio as it becomes available (e.g. a player): samples and their rate.
-AudioCallback = Callable[[io.Samples, int], None]
 
 #: Formats the API is known to take as uploads without conversion; others are sent as FLAC.
 _UPLOADABLE = {
@@ -259,14 +252,14 @@ def _request_single(
         hit = cache.get(key) if cache is not None else None
         if hit is not None:
             answer = ConvertResult(hit.audio, fmt.name, hit.request_id, hit.character_cost)
-            _write(answer, fmt, options, target, on_audio)
+            write_answer(answer, fmt, options.output, target, on_audio, stream=options.stream)
             ids = [hit.request_id] if hit.request_id else []
             return Result(fmt.name, info.duration_seconds, ids, 0, cached=1)
         try:
             if options.stream:
                 with backend.convert_stream(upload, attempt) as stream:
                     kept: list[bytes] = []
-                    _write_stream(_keeping(stream, kept), fmt, options.output, target, on_audio)
+                    write_stream(keeping(stream, kept), fmt, options.output, target, on_audio)
                     answer = ConvertResult(
                         b"".join(kept), fmt.name, stream.request_id, stream.character_cost
                     )
@@ -279,7 +272,7 @@ def _request_single(
                             answer.audio, fmt.name, answer.request_id, answer.character_cost
                         ),
                     )
-                _write_whole(answer, fmt, options.output, target, on_audio)
+                write_whole(answer, fmt, options.output, target, on_audio)
         except TierError:
             name = fallback_for(fmt.name, options.output, streaming=options.stream)
             if name is None or fmt.name != options.output.request.name:
@@ -296,127 +289,3 @@ def _request_single(
             )
         ids = [answer.request_id] if answer.request_id else []
         return Result(fmt.name, info.duration_seconds, ids, answer.character_cost)
-
-
-def _keeping(stream: AudioStream, kept: list[bytes]) -> AudioStream:
-    """`stream`, keeping a copy of every chunk in `kept` as it passes."""
-
-    def chunks() -> Iterator[bytes]:
-        for chunk in stream:
-            kept.append(chunk)
-            yield chunk
-
-    return AudioStream(
-        chunks(),
-        output_format=stream.output_format,
-        request_id=stream.request_id,
-        character_cost=stream.character_cost,
-    )
-
-
-def _write(
-    answer: ConvertResult,
-    fmt: OutputFormat,
-    options: Options,
-    target: BinaryIO,
-    on_audio: AudioCallback | None,
-) -> None:
-    """Write a whole answer (e.g. from the cache) as a live one would have been written."""
-    if options.stream:
-        stream = AudioStream(iter([answer.audio]), output_format=fmt.name)
-        _write_stream(stream, fmt, options.output, target, on_audio)
-    else:
-        _write_whole(answer, fmt, options.output, target, on_audio)
-
-
-def _pcm16(data: bytes, fmt: OutputFormat) -> tuple[np.ndarray, int]:
-    """The 16-bit samples of a ``pcm_*`` or ``wav_*`` body, without any float round trip."""
-    if fmt.codec == "pcm":
-        return io.pcm16_samples(data), fmt.sample_rate
-    import io as stdio
-
-    import soundfile as sf
-
-    samples, rate = sf.read(stdio.BytesIO(data), dtype="int16", always_2d=True)
-    return samples[:, 0].copy(), int(rate)
-
-
-def _write_whole(
-    result: ConvertResult,
-    fmt: OutputFormat,
-    plan: OutputPlan,
-    target: BinaryIO,
-    on_audio: AudioCallback | None,
-) -> None:
-    container = plan.container
-    if container == "asis":
-        target.write(result.audio)
-    elif container in MEDIA_CONTAINERS:
-        samples, rate = io.decode(result.audio, fmt)
-        with opened_sink(target, plan, rate) as sink:
-            sink.write(samples)
-    else:
-        samples, rate = _pcm16(result.audio, fmt)
-        with io.open_writer(target, rate, container) as writer:
-            writer.write(samples)
-    if on_audio is not None:
-        on_audio(*io.decode(result.audio, fmt))
-
-
-def _write_stream(
-    stream: AudioStream,
-    fmt: OutputFormat,
-    plan: OutputPlan,
-    target: BinaryIO,
-    on_audio: AudioCallback | None,
-) -> None:
-    """Write chunks as they arrive; raw formats are also played as they arrive."""
-    container = plan.container
-    if container in MEDIA_CONTAINERS:  # AAC or Opus encoded from a pcm_* stream
-        with opened_sink(target, plan, fmt.sample_rate) as sink:
-            for pcm in io.pcm16_chunks(stream):
-                samples = io.int16_to_float(pcm)
-                sink.write(samples)
-                if on_audio is not None:
-                    on_audio(samples, fmt.sample_rate)
-        return
-    if container != "asis":  # a WAV/FLAC container around a pcm_* stream
-        with io.open_writer(target, fmt.sample_rate, container) as writer:
-            for samples in io.pcm16_chunks(stream):
-                writer.write(samples)
-                if on_audio is not None:
-                    on_audio(io.int16_to_float(samples), fmt.sample_rate)
-        return
-    written = _written(stream, target)
-    if on_audio is None:
-        for _ in written:
-            pass
-    elif fmt.codec == "pcm":
-        for samples in io.pcm16_chunks(written):
-            on_audio(io.int16_to_float(samples), fmt.sample_rate)
-    elif fmt.is_raw:  # G.711: one byte per sample, every chunk decodes on its own
-        for chunk in written:
-            on_audio(*io.decode(chunk, fmt))
-    elif fmt.codec == "mp3":  # decoded frame by frame as the bytes arrive
-        from voxcli.audio.stream_decode import Mp3StreamDecoder
-
-        decoder = Mp3StreamDecoder()
-        for chunk in written:
-            for samples, rate in decoder.feed(chunk):
-                on_audio(samples, rate)
-        for samples, rate in decoder.flush():
-            on_audio(samples, rate)
-    else:
-        # NOTE: Ogg Opus needs a demuxer over a seekable file, so it plays once the stream
-        # has arrived; PCM, G.711 and MP3 play live.
-        received = b"".join(written)
-        if received:
-            on_audio(*io.decode(received, fmt))
-
-
-def _written(stream: AudioStream, target: BinaryIO) -> Iterator[bytes]:
-    """The chunks of `stream`, each written to `target` (and flushed) as it arrives."""
-    for chunk in stream:
-        target.write(chunk)
-        target.flush()
-        yield chunk
