@@ -99,7 +99,9 @@ def run(api: ApiServer, backend: PacedBackend, source: Path, fmt: str, runs: int
             api.requests.clear()
             out = source.with_name(f"out.{'mp3' if fmt.startswith('mp3') else 'pcm'}")
             out.unlink(missing_ok=True)
-            argv = ["convert", str(source), "-v", "Rachel", "--stream", "--play", "-f", fmt]
+            # --no-cache: every run must really stream (a rerun would be answered from the cache)
+            argv = ["convert", str(source), "-v", "Rachel", "--stream", "--play", "-f", fmt,
+                    "--no-cache"]  # fmt: skip
             try:
                 with contextlib.redirect_stdout(io.StringIO()):  # the output's path
                     app(argv + ["-o", str(out), "-q"], standalone_mode=False)
