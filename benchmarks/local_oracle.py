@@ -128,12 +128,13 @@ def _residual_oracle(
             if not db_rows.any():  # as the engine does: a class the codebook lacks uses all
                 db_rows = np.ones_like(db_voiced)
             # The whole input is the own window here: dev inputs are far shorter than 50 s.
-            own = knn._neighbour_mean(query[rows], query[rows], mapped[rows], k)
+            points = query[rows].astype(np.float32)
+            own = knn._neighbour_mean(points, knn._Candidates(points, mapped[rows]), k)
             if mode == "frames":
                 target = aligned_mc[rows]
             else:
-                target = knn._neighbour_mean(aligned_key[rows], db_features[db_rows],
-                                             db_frames[db_rows], k)  # fmt: skip
+                book = knn._Candidates(db_features[db_rows].astype(np.float32), db_frames[db_rows])
+                target = knn._neighbour_mean(aligned_key[rows].astype(np.float32), book, k)
             delta[rows] = target - own
         return delta
 

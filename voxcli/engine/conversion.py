@@ -144,7 +144,8 @@ def _convert(
     f0 = world.finish_f0(raw_f0, low_band, params)
     voiced = f0 > 0
     # Pass 2: the vocal-tract ratio and the envelope statistics of the input. Each block's
-    # envelope is kept in the one array that synthesis takes, so CheapTrick runs once.
+    # warped log envelope is kept in the one array that synthesis takes, so CheapTrick, the
+    # log and the warp run once per frame.
     warp = warp_map(params.bins, sample_rate, _tract_ratio(low, f0, profile, opts, low_params))
     del low
     sp, stats = _envelopes(x, raw_f0, grid, blocks, warp)
@@ -154,11 +155,13 @@ def _convert(
         return x.astype(np.float32)
     change = cepstral_change(stats.mcep, voiced, speech, profile, opts.global_weight,
                              opts.exemplar_weight, params.frame_period_ms)  # fmt: skip
+    energy = stats.energy
     del stats
-    # Pass 3: convert the envelope block by block in place, then synthesise once: cuts
-    # between separately synthesised blocks cost intelligibility (restarted pulses and noise).
+    # Pass 3: convert the (warped, log) envelope block by block in place, then synthesise
+    # once: cuts between separately synthesised blocks cost intelligibility (restarted pulses
+    # and noise).
     for start, stop in blocks:
-        sp[start:stop] = apply_change(sp[start:stop], change[start:stop], warp, sample_rate)
+        apply_change(sp[start:stop], energy[start:stop], change[start:stop], sample_rate)
     progress(_MAPPED)
     # The input is not needed any more: only its length and level are (a full-length array
     # less while WORLD synthesises, the memory peak).
@@ -176,15 +179,15 @@ def _envelopes(
     x: Array, raw_f0: Array, grid: Grid, blocks: list[tuple[int, int]],
     warp: tuple[NDArray[np.intp], Array],
 ) -> tuple[Array, EnvelopeStats]:  # fmt: skip
-    """The CheapTrick envelopes of the whole input in one array, and their statistics."""
-    sp = np.empty((grid.frames, grid.params.bins))
+    """The warped log CheapTrick envelopes of the whole input in one array (for `apply_change`),
+    and their statistics."""
+    warped = np.empty((grid.frames, grid.params.bins))
 
     def envelope(start: int, stop: int) -> Array:
-        block = analyse_block(x, raw_f0, grid, start, stop, "sp")
-        sp[start:stop] = block
-        return block
+        return analyse_block(x, raw_f0, grid, start, stop, "sp")
 
-    return sp, EnvelopeStats.collect(grid.frames, blocks, envelope, warp, grid.params.sample_rate)
+    stats = EnvelopeStats.collect(blocks, envelope, warp, grid.params.sample_rate, warped)
+    return warped, stats
 
 
 def _tract_ratio(

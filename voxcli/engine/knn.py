@@ -48,6 +48,8 @@ def exemplar_correction(
     global normalisation and `db_frames` the codebook's raw frames, both ``(n, dims)``.
     """
     delta = np.zeros_like(mapped)
+    # float32 features (and their squared norms) once per class: every block reads them.
+    query32 = query.astype(np.float32)
     for voiced in (True, False):
         rows = np.flatnonzero(query_voiced == voiced)
         if len(rows) == 0:
@@ -55,32 +57,47 @@ def exemplar_correction(
         db_rows = np.flatnonzero(db_voiced == voiced)
         if len(db_rows) == 0:
             db_rows = np.arange(len(db_frames))
-        db_q, db_x = db_features[db_rows], db_frames[db_rows]
+        book = _Candidates(db_features[db_rows].astype(np.float32), db_frames[db_rows])
+        own = _Candidates(query32[rows], mapped[rows])
         for start in range(0, len(rows), block):
-            part = rows[start : start + block]
+            stop = min(len(rows), start + block)
+            points = own.features[start:stop]
             # The input's own candidates: same class, within `window` frames of this block.
-            lo = np.searchsorted(rows, part[0] - window)
-            hi = np.searchsorted(rows, part[-1] + window, side="right")
-            own = rows[lo:hi]
-            target_mean = _neighbour_mean(query[part], db_q, db_x, k)
-            own_mean = _neighbour_mean(query[part], query[own], mapped[own], k)
-            delta[part] = target_mean - own_mean
+            lo = np.searchsorted(rows, rows[start] - window)
+            hi = np.searchsorted(rows, rows[stop - 1] + window, side="right")
+            target_mean = _neighbour_mean(points, book, k)
+            own_mean = _neighbour_mean(points, own.part(lo, hi), k)
+            delta[rows[start:stop]] = target_mean - own_mean
     return delta
 
 
-def _neighbour_mean(points: Array, candidates: Array, values: Array, k: int) -> Array:
-    """Mean of `values` over each point's `k` nearest `candidates` (Euclidean)."""
-    k = min(k, len(candidates))
+class _Candidates:
+    """Frames to search: float32 features, their squared norms, and the values to average."""
+
+    def __init__(
+        self, features: NDArray[np.float32], values: Array, norms: NDArray[np.float32] | None = None
+    ) -> None:
+        self.features, self.values = features, values
+        self.norms = (features**2).sum(axis=1) if norms is None else norms
+
+    def part(self, lo: int, hi: int) -> _Candidates:
+        """Candidates lo..hi (views: nothing is copied)."""
+        return _Candidates(self.features[lo:hi], self.values[lo:hi], self.norms[lo:hi])
+
+
+def _neighbour_mean(points: NDArray[np.float32], candidates: _Candidates, k: int) -> Array:
+    """Mean of the candidates' values over each point's `k` nearest candidates (Euclidean)."""
+    values = candidates.values
+    k = min(k, len(values))
+    if k == len(values):
+        return np.broadcast_to(values.mean(axis=0), (len(points), values.shape[1])).copy()
     # float32 distances halve the cost of the selection, which dominates this module.
-    points, candidates = points.astype(np.float32), candidates.astype(np.float32)
     dist = (
         (points**2).sum(axis=1)[:, None]
-        + (candidates**2).sum(axis=1)[None, :]
-        - 2.0 * points @ candidates.T
+        + candidates.norms[None, :]
+        - 2.0 * points @ candidates.features.T
     )
-    nearest = np.argpartition(dist, k - 1, axis=1)[:, :k] if k < len(candidates) else None
-    if nearest is None:
-        return np.broadcast_to(values.mean(axis=0), (len(points), values.shape[1])).copy()
+    nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
     return np.asarray(values[nearest].mean(axis=1), dtype=np.float64)
 
 

@@ -135,6 +135,15 @@ def warp_map(bins: int, sample_rate: int, ratio: float) -> tuple[NDArray[np.intp
     return index, pos - index
 
 
-def warp_log_envelope(log_sp: Array, index: NDArray[np.intp], frac: Array) -> Array:
-    """Apply a `warp_map` to log envelopes ``(frames, bins)``: linear interpolation in log power."""
-    return log_sp[:, index] * (1.0 - frac) + log_sp[:, index + 1] * frac
+def warp_log_envelope(
+    log_sp: Array, index: NDArray[np.intp], frac: Array, *, out: Array | None = None
+) -> Array:
+    """Apply a `warp_map` to log envelopes ``(frames, bins)``: linear interpolation in log power.
+
+    With `out` (the same shape), the result is written there instead of a new array."""
+    if out is None:
+        return log_sp[:, index] * (1.0 - frac) + log_sp[:, index + 1] * frac
+    # `take` gathers rows in order (fancy indexing on axis 1 walks the array column-wise).
+    np.multiply(log_sp.take(index, axis=1), 1.0 - frac, out=out)
+    out += log_sp.take(index + 1, axis=1) * frac
+    return out
