@@ -8,6 +8,12 @@ peak memory (a 5-minute input at 16 kHz, 60 s at 44.1 kHz), profile build time, 
 Methods: ``none`` (the source itself), ``pitch`` (WORLD with the F0 mapping only: a pitch shift),
 ``s=0`` (WORLD analysis/resynthesis), ``s=0.5`` (F0 + tract + timbre normalisation), ``s=0.65``,
 ``s=0.8`` (the default), ``s=1``, and ``fast`` (quality="fast" at the default strength).
+Only when named in ``--methods``: ``44k`` / ``fast44k`` (the default / fast conversion of the
+input resampled to 44.1 kHz, judged back at 16 kHz: the engine's 44.1 kHz path on the same
+speech), and ``METHOD/VARIANT`` for any method with an experimental variant of the analysis
+rates (`local_variants.py`; e.g. ``44k/b24``, ``fast/dio4``, ``fast44k/b24+dio4``).
+``--wideband`` adds what each variant does above 11 kHz on real 48 kHz speech
+(`local_variants.wideband_report`).
 
 Install the judges in a separate venv (torch stays out of the project's environment):
 
@@ -21,6 +27,7 @@ It also needs festival (+ festvox-us-slt-hts, -kallpc16k, -kdlpc16k), espeak-ng 
 mbrola-us1/us2/us3/en1, and sox, to speak the test sentences (cached under --cache).
 
     python benchmarks/local_quality.py [--jobs 2] [--cache /tmp/voxcli-bench] [--methods ...]
+        [--wideband]
 
 Takes about 10-15 minutes on 2 cores. Deterministic: the same machine prints the same numbers.
 """
@@ -44,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from local_corpus import HELD_OUT, LONG, RATE, ROOT, Corpus, Utterance  # noqa: E402
 from local_speed import speed_report  # noqa: E402
 
-from voxcli.engine import ConversionOptions, VoiceProfile, build_profile, convert  # noqa: E402
+from voxcli.engine import ConversionOptions, VoiceProfile, build_profile  # noqa: E402
 
 #: (source, target). Built-in targets use the shipped profiles; others are built here.
 PAIRS = [
@@ -59,6 +66,9 @@ PAIRS = [
 ]
 BUILTIN = {"sally", "karl", "ken"}
 METHODS = ["none", "pitch", "s=0", "s=0.5", "s=0.65", "s=0.8", "s=1", "fast"]
+#: Run only when named (see the module docstring): the 44.1 kHz path, and variants.
+HIGH_RATE = 44100
+EXTRA_METHODS = ["44k", "fast44k"]
 DEFAULT_METHOD = "s=0.8"
 
 
@@ -123,9 +133,33 @@ def run_method(method: str, x: np.ndarray, profile: VoiceProfile) -> np.ndarray:
         )
         y = world.fit_length(y, len(x))
         return level.limit(level.match_loudness(y, x), RATE).astype(np.float32)
+    if "/" in method:
+        from local_variants import patched
+
+        method, _, variant = method.partition("/")
+        with patched(variant):
+            return run_method(method, x, profile)
+    from voxcli.engine import conversion  # looked up now: a variant may have patched it
+
     if method == "fast":
-        return convert(x, RATE, profile, ConversionOptions(quality="fast"))
-    return convert(x, RATE, profile, ConversionOptions(strength=float(method[2:])))
+        return conversion.convert(x, RATE, profile, ConversionOptions(quality="fast"))
+    if method in EXTRA_METHODS:
+        return _at_high_rate(x, profile, method)
+    return conversion.convert(x, RATE, profile, ConversionOptions(strength=float(method[2:])))
+
+
+def _at_high_rate(x: np.ndarray, profile: VoiceProfile, method: str) -> np.ndarray:
+    """`x` resampled to `HIGH_RATE`, converted there, and the result resampled back to be
+    judged like the others."""
+    import soxr
+
+    from voxcli.engine import conversion
+
+    quality = "fast" if method.startswith("fast") else "default"
+    high = np.asarray(soxr.resample(x, RATE, HIGH_RATE, "HQ"), dtype=np.float32)
+    y = conversion.convert(high, HIGH_RATE, profile, ConversionOptions(quality=quality))
+    y = np.asarray(soxr.resample(y, HIGH_RATE, RATE, "HQ"), dtype=np.float32)[: len(x)]
+    return np.pad(y, (0, len(x) - len(y)))
 
 
 def pair_setup(pair: tuple[str, str], cache_dir: Path) -> tuple[Corpus, Any, VoiceProfile, Any]:
@@ -198,12 +232,12 @@ def wer(rows: list[Row]) -> float:
 def report(rows: list[Row]) -> dict[str, dict[str, float]]:
     pairs = list(dict.fromkeys(r.pair for r in rows))
     print("\n## Per pair (mean over 4 short + 2 long held-out utterances)\n")
-    print(f"{'pair':14s} {'method':7s} {'SECS tgt':>8s} {'SECS src':>8s} {'gap':>6s} "
+    print(f"{'pair':14s} {'method':11s} {'SECS tgt':>8s} {'SECS src':>8s} {'gap':>6s} "
           f"{'WER %':>6s} {'F0 corr':>7s}")  # fmt: skip
     for pair in pairs:
         for method in METHODS:
             mine = [r for r in rows if r.pair == pair and r.method == method]
-            print(f"{pair:14s} {method:7s} {np.mean([r.sim_target for r in mine]):8.3f} "
+            print(f"{pair:14s} {method:11s} {np.mean([r.sim_target for r in mine]):8.3f} "
                   f"{np.mean([r.sim_source for r in mine]):8.3f} "
                   f"{gap_closed(rows, method, pair):6.2f} {wer(mine):6.1f} "
                   f"{np.nanmean([r.f0_corr for r in mine]):7.3f}")  # fmt: skip
@@ -211,7 +245,7 @@ def report(rows: list[Row]) -> dict[str, dict[str, float]]:
         print(f"{pair:14s} {'(target held-out ceiling)':25s} {ceiling:.3f}\n")
     print("## Summary over pairs\n")
     print(
-        f"{'method':7s} {'gap':>5s} {'gap long':>8s} {'gap x-gen':>9s} {'WER %':>6s} "
+        f"{'method':11s} {'gap':>5s} {'gap long':>8s} {'gap x-gen':>9s} {'WER %':>6s} "
         f"{'WER long':>8s} {'F0 corr':>7s} {'max dlen ms':>11s} {'peak>0.99':>9s} {'NaN':>4s}"
     )
     summary: dict[str, dict[str, float]] = {}
@@ -229,7 +263,7 @@ def report(rows: list[Row]) -> dict[str, dict[str, float]]:
             "dlen": max(r.len_diff_ms for r in mine),
             "peaks": sum(r.peak > 0.99 for r in mine), "nan": sum(r.nan for r in mine),
         }  # fmt: skip
-        print(f"{method:7s} {s['gap']:5.2f} {s['gap_long']:8.2f} {s['gap_cross']:9.2f} "
+        print(f"{method:11s} {s['gap']:5.2f} {s['gap_long']:8.2f} {s['gap_cross']:9.2f} "
               f"{s['wer']:6.1f} {s['wer_long']:8.1f} {s['f0']:7.3f} {s['dlen']:11.1f} "
               f"{int(s['peaks']):9d} {int(s['nan']):4d}")  # fmt: skip
     return summary
@@ -270,17 +304,26 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voxcli-bench"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true", help="quality tables only")
-    parser.add_argument("--methods", help="comma-separated subset of METHODS (with none and s=0)")
+    parser.add_argument("--methods", help="comma-separated subset of METHODS (with none and s=0)"
+                        " and of EXTRA_METHODS")  # fmt: skip
+    parser.add_argument("--wideband", action="store_true",
+                        help="also print what the rate variants do above 11 kHz")  # fmt: skip
     args = parser.parse_args()
     if args.methods:  # e.g. none,s=0,s=0.8,fast: the criteria's methods at half the cost
         global METHODS
-        METHODS = [m for m in METHODS if m in args.methods.split(",")]
+        wanted = args.methods.split(",")
+        METHODS = [m for m in METHODS + EXTRA_METHODS if m in wanted]
+        METHODS += [m for m in wanted if "/" in m]
     corpus = Corpus(args.cache)
     prepare(PAIRS, corpus, HELD_OUT)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = pool.map(score_pair, PAIRS, [args.cache] * len(PAIRS))
         rows = [row for part in results for row in part]
     summary = report(rows)
+    if args.wideband:
+        from local_variants import wideband_report
+
+        wideband_report(load_profile("sally", corpus), HIGH_RATE)
     if args.skip_speed:
         return 0
     speed = speed_report(corpus)

@@ -10,7 +10,7 @@ common input rate).
 
 Run on its own, it measures what a person waits for, before and after, side by side in one run:
 
-    python benchmarks/local_speed.py [--base main] [--runs 5]
+    python benchmarks/local_speed.py [--base main] [--runs 5] [--variant b24 ...]
 
 It checks `--base` out into a temporary `git worktree` and runs that code (PYTHONPATH) with the
 same interpreter as this checkout, alternating old, new and `voxcli --help` in each round; every
@@ -19,6 +19,10 @@ the engine, `voxcli voices`, `voxcli convert` of the 4 s example and of a 60 s i
 (espeak-ng speech) at both qualities. Then, per version, the engine alone on the 60 s input
 (one thread, best of 3 after a warm-up: the engine's own real-time factor) and its peak memory
 per second of input. Needs espeak-ng (as the tests do) and git.
+
+`--variant NAME` (repeatable) adds a column: this checkout with an experimental variant of the
+engine's analysis rates (`local_variants.py`), timed on the 60 s inputs it changes (44.1 kHz,
+and 16 kHz for the DIO variants) in the same rounds, and in the engine figures.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +58,7 @@ _MEMORY_PROBE = """
 import os, sys
 for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[v] = "1"
+# <variant>
 import numpy as np, soundfile as sf
 from voxcli.engine import VoiceProfile, convert, ConversionOptions
 def peak_mb():
@@ -142,6 +147,7 @@ _ENGINE_RTF = """
 import os, sys, time
 for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[v] = "1"
+# <variant>
 import soundfile as sf
 from voxcli.engine import VoiceProfile, convert, ConversionOptions
 x, rate = sf.read(sys.argv[1], dtype="float32")
@@ -157,6 +163,14 @@ print(best / (len(x) / rate))
 """
 
 
+BENCH = Path(__file__).resolve().parent
+_PATCH = (
+    "import sys; sys.path.insert(0, {bench!r}); import local_variants\n"
+    "local_variants.apply({variant!r})\n"
+)
+_CLI = "# <variant>\nimport sys\nfrom voxcli.cli import main\nsys.argv[0] = 'voxcli'\nmain()\n"
+
+
 @dataclass(frozen=True)
 class Version:
     """One voxcli to time: its source tree (first on PYTHONPATH) and its environment."""
@@ -164,11 +178,32 @@ class Version:
     name: str
     tree: Path
     env: dict[str, str]
+    variant: str | None = None
+    """An experimental variant (`local_variants.VARIANTS`) patched in before voxcli runs."""
+
+    def runs(self, label: str) -> bool:
+        """Whether this version times `label` (a variant: the 60 s conversions it changes)."""
+        if self.variant is None:
+            return True
+        from local_variants import changes_16k
+
+        return label.startswith("convert 60 s at 44.1") or (
+            label.startswith("convert 60 s") and changes_16k(self.variant)
+        )
+
+    def python(self, code: str) -> list[str]:
+        """argv running `code` with `python -c`, the variant patched in at its ``# <variant>``
+        line (after the thread settings, before voxcli is used)."""
+        if self.variant is not None:
+            code = code.replace("# <variant>\n", _PATCH.format(bench=str(BENCH),
+                                                               variant=self.variant))  # fmt: skip
+        return [sys.executable, "-c", code]
 
 
 @contextmanager
-def _versions(base: str, tmp: Path) -> Iterator[list[Version]]:
-    """`base` checked out in a temporary worktree (removed afterwards) and this checkout."""
+def _versions(base: str, tmp: Path, variants: list[str]) -> Iterator[list[Version]]:
+    """`base` checked out in a temporary worktree (removed afterwards), this checkout, and this
+    checkout with each of `variants`."""
     old_tree = tmp / "base"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old_tree), base],
                    check=True, capture_output=True)  # fmt: skip
@@ -186,6 +221,7 @@ def _versions(base: str, tmp: Path) -> Iterator[list[Version]]:
                        VOXCLI_CACHE_DIR=str(home / "cache"), VOXCLI_DATA_DIR=str(home / "data"),
                        VOXCLI_BACKEND="local")  # fmt: skip
             found.append(Version(name, tree, env))
+        found += [replace(found[-1], name=f"new + {v}", variant=v) for v in variants]
         yield found
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)],
@@ -226,10 +262,11 @@ def _stdout(argv: list[str], version: Version) -> str:
                           text=True).stdout  # fmt: skip
 
 
-def end_to_end(base: str, runs: int) -> None:
+def end_to_end(base: str, runs: int, variants: list[str]) -> None:
     """Print the before/after tables of the module docstring (`base` is a git revision)."""
     voxcli_bin = shutil.which("voxcli", path=str(Path(sys.executable).parent)) or "voxcli"
-    with tempfile.TemporaryDirectory() as tmp_name, _versions(base, Path(tmp_name)) as versions:
+    with (tempfile.TemporaryDirectory() as tmp_name,
+          _versions(base, Path(tmp_name), variants) as versions):  # fmt: skip
         tmp = Path(tmp_name)
         minute = _speak_minute(tmp)
 
@@ -250,14 +287,23 @@ def end_to_end(base: str, runs: int) -> None:
                 label = f"convert 60 s at {rate / 1000:g} kHz, {quality}"
                 commands[label] = (convert(minute[rate], quality), long_runs)
         for version in versions:  # warm the file cache and .pyc files
-            _timed(convert(example, "fast"), version)
+            _timed(_argv(convert(example, "fast"), version), version)
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for round_ in range(runs):
             for label, (argv, count) in commands.items():
                 for version in versions if round_ < count else []:
-                    times.setdefault((label, version.name), []).append(_timed(argv, version))
+                    if version.runs(label):
+                        sample = _timed(_argv(argv, version), version)
+                        times.setdefault((label, version.name), []).append(sample)
         _print_table(times, commands, versions, runs)
         _engine_figures(versions, minute[44100])
+
+
+def _argv(argv: list[str], version: Version) -> list[str]:
+    """`argv` as `version` runs it: a variant runs voxcli through `python -c` to patch first."""
+    if version.variant is None or argv[0] == sys.executable:
+        return argv
+    return [*version.python(_CLI), *argv[1:]]
 
 
 def _print_table(
@@ -275,8 +321,13 @@ def _print_table(
     for label in commands:
         cells = []
         for version in versions:
+            if (label, version.name) not in median:
+                cells.append("=")
+                continue
             wall, cpu = median[(label, version.name)]
-            help_ = median[("voxcli --help", version.name)][0]
+            # A variant runs this checkout's code: its --help is this checkout's.
+            checkout = versions[1].name if version.variant else version.name
+            help_ = median[("voxcli --help", checkout)][0]
             if label == "voxcli voices":
                 extra = f"{wall / help_:.2f} x --help"
             elif label.startswith("convert 60 s"):
@@ -295,13 +346,13 @@ def _engine_figures(versions: list[Version], minute: Path) -> None:
     print("\n## The engine alone, 60 s at 44.1 kHz (one thread; imports not counted)\n")
     print(f"{'':32s}" + "".join(f"{v.name:>40s}" for v in versions))
     for quality in ("default", "fast"):
-        rtf = [float(_stdout([sys.executable, "-c", _ENGINE_RTF, str(minute), profile, quality],
-                             v)) for v in versions]  # fmt: skip
+        rtf = [float(_stdout([*v.python(_ENGINE_RTF), str(minute), profile, quality], v))
+               for v in versions]  # fmt: skip
         print(f"{'real-time factor, ' + quality:32s}" + "".join(f"{r:40.3f}" for r in rtf))
     for quality in ("default", "fast"):
         cells = []
         for version in versions:
-            argv = [sys.executable, "-c", _MEMORY_PROBE, str(minute), profile, quality]
+            argv = [*version.python(_MEMORY_PROBE), str(minute), profile, quality]
             before, after = (float(f) for f in _stdout(argv, version).split()[:2])
             cells.append(f"{after:.0f} MB peak, {(after - before) / 60:.1f} MB per s")
         print(f"{'memory, ' + quality:32s}" + "".join(f"{c:>40s}" for c in cells))
@@ -313,10 +364,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="main", help="git revision to compare with")
     parser.add_argument("--runs", type=int, default=5, help="rounds of fresh processes")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also time this experimental variant (local_variants.VARIANTS)",
+    )
     args = parser.parse_args()
     # SIGTERM ends the run through `finally` too, so the temporary worktree is removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    end_to_end(args.base, args.runs)
+    end_to_end(args.base, args.runs, args.variant)
     return 0
 
 
