@@ -27,7 +27,7 @@ output has (the same input delayed by one sample).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -162,7 +162,13 @@ def patched(name: str) -> Iterator[None]:
 def apply(name: str) -> None:
     """Patch the engine for the rest of this process (a `voxcli` run started by
     `local_speed.py --variant`)."""
-    patched(name).__enter__()
+    # NOTE: the context manager is kept: once garbage-collected, its generator is closed and
+    # its `finally` puts the engine back, which silently measured `main` under a variant's name.
+    _APPLIED.append(patched(name))
+    _APPLIED[-1].__enter__()
+
+
+_APPLIED: list[AbstractContextManager[None]] = []
 
 
 def wideband_example(rate: int = 44100) -> NDArray[np.float32] | None:
