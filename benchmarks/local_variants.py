@@ -63,12 +63,15 @@ def at_rate(
     `keep_top`, the input's band above ``rate / 2`` is added back (``c24``)."""
     from voxcli.engine import level
 
-    def converted(samples: Any, sample_rate: int, profile: Any, options: Any = None) -> Any:
+    def converted(
+        samples: Any, sample_rate: int, profile: Any, options: Any = None, **kwargs: Any
+    ) -> Any:
         if sample_rate <= rate:
-            return convert(samples, sample_rate, profile, options)
+            return convert(samples, sample_rate, profile, options, **kwargs)
         x = np.nan_to_num(np.asarray(samples, dtype=np.float64))
         low = _resample(x, sample_rate, rate)
-        y = _fit(_resample(convert(low, rate, profile, options), rate, sample_rate), len(x))
+        y = convert(low, rate, profile, options, **kwargs)
+        y = _fit(_resample(y, rate, sample_rate), len(x))
         if keep_top:
             top = x - _fit(_resample(low, rate, sample_rate), len(x))
             y += top * _band_gain(x, y, sample_rate, (8000.0, 0.96 * rate / 2))
