@@ -1,8 +1,9 @@
-"""Settings from flags > environment > config file > defaults, and where voxcli keeps its files.
+"""Settings from flags > environment > config file > defaults.
 
-The config file is ``config.toml`` in the config dir (`VOXCLI_CONFIG_DIR`, else platformdirs'
-user config dir). It is written with mode 0600 because it may hold the API key. Every value is
-resolved together with where it came from, so `voxcli config show` can say so.
+The config file is ``config.toml`` in the config dir (`voxcli.dirs`: `VOXCLI_CONFIG_DIR`, else
+platformdirs' user config dir). It is written with mode 0600 because it may hold the API
+key. Every value is resolved together with where it came from, so `voxcli config show` can
+say so.
 
 Directories are never created when reading; they are created (mode 0700) when writing.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from voxcli import dirs
 from voxcli.backends.limits import MAX_JOBS
 from voxcli.errors import ConfigError, InputError
 
@@ -164,40 +166,6 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
-def config_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The config dir: `VOXCLI_CONFIG_DIR`, else platformdirs'. It may not exist yet."""
-    env = os.environ if environ is None else environ
-    if env.get("VOXCLI_CONFIG_DIR"):
-        return Path(env["VOXCLI_CONFIG_DIR"])
-    import platformdirs
-
-    return platformdirs.user_config_path("voxcli", appauthor=False)
-
-
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The cache dir (voice list, finished sections): `VOXCLI_CACHE_DIR`, else platformdirs'."""
-    env = os.environ if environ is None else environ
-    if env.get("VOXCLI_CACHE_DIR"):
-        return Path(env["VOXCLI_CACHE_DIR"])
-    import platformdirs
-
-    return platformdirs.user_cache_path("voxcli", appauthor=False)
-
-
-def data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The data dir (local voice profiles): `VOXCLI_DATA_DIR`, else platformdirs'."""
-    env = os.environ if environ is None else environ
-    if env.get("VOXCLI_DATA_DIR"):
-        return Path(env["VOXCLI_DATA_DIR"])
-    import platformdirs
-
-    return platformdirs.user_data_path("voxcli", appauthor=False)
-
-
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    return config_dir(environ) / "config.toml"
-
-
 def setting(key: str) -> Setting:
     """The `Setting` called `key`, or a `ConfigError` listing the known ones."""
     try:
@@ -332,7 +300,7 @@ def load(
     `flags` maps setting keys to values given on the command line (`None` = not given).
     """
     env = os.environ if environ is None else environ
-    path = config_path(env)
+    path = dirs.config_path(env)
     file_values = read_file(path)
     given = flags or {}
     values: dict[str, Resolved] = {}

@@ -26,8 +26,9 @@ from tests.support.server import (
 )
 from tests.support.transform_backend import TransformBackend, many_voices
 from voxcli import __version__
-from voxcli.backends.base import ConvertRequest, VoiceSettings
+from voxcli.backends.base import ConvertRequest
 from voxcli.backends.elevenlabs import ElevenLabsBackend
+from voxcli.backends.voice_settings import VoiceSettings
 from voxcli.errors import AuthError, ConfigError, InputError
 from voxcli.server import ApiServer
 

@@ -16,8 +16,9 @@ import soxr
 from tests.engine.speech import SENTENCES, SHORT, espeak, f0_median
 from voxcli.audio import io
 from voxcli.audio.formats import parse_format
-from voxcli.backends.base import ConvertRequest, Upload, VoiceSettings
+from voxcli.backends.base import ConvertRequest, Upload
 from voxcli.backends.local import MODEL_IDS, LocalBackend
+from voxcli.backends.voice_settings import VoiceSettings
 from voxcli.errors import InputError, ServiceError
 
 

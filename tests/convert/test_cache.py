@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from voxcli.backends.base import ConvertRequest, Upload, VoiceSettings
+from voxcli.backends.base import ConvertRequest, Upload
+from voxcli.backends.voice_settings import VoiceSettings
 from voxcli.convert.cache import CachedSection, SectionCache, section_key
 
 UPLOAD = Upload(b"fLaC" + bytes(range(256)) * 40, "section.flac", "audio/flac", 12.5)

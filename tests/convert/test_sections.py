@@ -19,8 +19,9 @@ from tests.support.fake_backends import FailingBackend
 from tests.support.transform_backend import RACHEL, TransformBackend
 from voxcli.audio import io
 from voxcli.audio.formats import plan_output
-from voxcli.backends.base import Backend, ConvertRequest, Upload, VoiceSettings
+from voxcli.backends.base import Backend, ConvertRequest, Upload
 from voxcli.backends.elevenlabs import ElevenLabsBackend
+from voxcli.backends.voice_settings import VoiceSettings
 from voxcli.convert import sections
 from voxcli.convert.cache import SectionCache
 from voxcli.convert.section_worker import read_upload

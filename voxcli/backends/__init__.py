@@ -45,7 +45,7 @@ def create(
 
     `quality` and `strength` tune the local engine; the elevenlabs backend ignores them.
     """
-    from voxcli import config as cfg
+    from voxcli import dirs
 
     cls = backend_class(name)
     if name == "elevenlabs":
@@ -54,7 +54,7 @@ def create(
             base_url=config["base_url"],
             retries=config["retries"],
             backoff=config["retry_backoff"],
-            cache_dir=cfg.cache_dir(),
+            cache_dir=dirs.cache_dir(),
             reporter=reporter,
         )
-    return cls(data_dir=cfg.data_dir(), quality=quality, strength=strength)  # type: ignore[call-arg]
+    return cls(data_dir=dirs.data_dir(), quality=quality, strength=strength)  # type: ignore[call-arg]

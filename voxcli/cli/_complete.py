@@ -41,6 +41,7 @@ def voices(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Voices of the backend this command would use: the local engine's files, or the names
     in the cached ElevenLabs voice list."""
     from voxcli import config as cfg
+    from voxcli import dirs
 
     try:
         conf = cfg.load({"backend": _given(ctx, "backend"), "base_url": _given(ctx, "base_url")})
@@ -50,11 +51,11 @@ def voices(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     if backend == "local":
         from voxcli.backends.local import LocalBackend
 
-        ids = LocalBackend(data_dir=cfg.data_dir()).voice_ids()
+        ids = LocalBackend(data_dir=dirs.data_dir()).voice_ids()
         return _matching([(voice_id, "local voice") for voice_id in ids], incomplete)
     from voxcli.backends._voices import VoiceCache
 
-    cached = VoiceCache(cfg.cache_dir(), conf["base_url"].rstrip("/"), conf["api_key"]).load(
+    cached = VoiceCache(dirs.cache_dir(), conf["base_url"].rstrip("/"), conf["api_key"]).load(
         max_age=None
     )
     listed = [(v.name or v.voice_id, v.category or "voice") for v in cached or []]

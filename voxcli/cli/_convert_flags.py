@@ -59,7 +59,7 @@ def conversion_settings(
 ) -> ConvertSettings:
     """The core's settings from the parsed flags and the resolved configuration."""
     from voxcli import config as cfg
-    from voxcli.backends.base import VoiceSettings
+    from voxcli.backends.voice_settings import VoiceSettings
     from voxcli.convert.job import ConvertSettings, merge_voice_settings
 
     flags = VoiceSettings(a.stability, a.similarity_boost, a.style, a.speaker_boost, a.speed)

@@ -156,11 +156,12 @@ def set_(
     """Store a setting in config.toml (written with mode 0600)."""
     with reported_errors():
         from voxcli import config as cfg
+        from voxcli import dirs
 
         secret = cfg.setting(key).secret
         if value is None:
             value = _read_value(key, secret)
-        path = cfg.config_path()
+        path = dirs.config_path()
         data = cfg.read_raw(path)
         data[key] = cfg.parse_value(key, value)
         cfg.write_file(path, data)
@@ -177,8 +178,9 @@ def unset(key: opt.SettingArg) -> None:
     """Remove a setting from config.toml (its default applies again)."""
     with reported_errors():
         from voxcli import config as cfg
+        from voxcli import dirs
 
-        path = cfg.config_path()
+        path = dirs.config_path()
         data = cfg.read_raw(path)
         if key not in data:
             cfg.setting(key)  # an unknown name that is not in the file either: say so
@@ -196,6 +198,6 @@ def unset(key: opt.SettingArg) -> None:
 def path() -> None:
     """Print the config file's path (it may not exist yet)."""
     with reported_errors():
-        from voxcli import config as cfg
+        from voxcli import dirs
 
-        out.print(escape(str(cfg.config_path())))
+        out.print(escape(str(dirs.config_path())))

@@ -83,7 +83,7 @@ class SectionCache:
     def __init__(self, root: Path | None = None, *, warn: Callable[[str], None] | None = None
                  ) -> None:  # fmt: skip
         if root is None:
-            from voxcli.config import cache_dir
+            from voxcli.dirs import cache_dir
 
             root = cache_dir() / "sections"
         self.root = root

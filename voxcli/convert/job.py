@@ -13,8 +13,8 @@ from pathlib import Path
 
 from voxcli.audio.devices import DeviceChoice
 from voxcli.audio.output import Existing
-from voxcli.backends.base import (
-    DEFAULT_MODEL,
+from voxcli.backends.base import DEFAULT_MODEL
+from voxcli.backends.voice_settings import (
     EXPRESSIVE,
     VoiceSettings,
     check_latency,

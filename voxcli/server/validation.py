@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from voxcli.audio.formats import CONVERT_FORMATS, STREAM_FORMATS
-from voxcli.backends.base import SEED_MAX, ConvertRequest, FileFormat, VoiceSettings
+from voxcli.backends.base import ConvertRequest, FileFormat
+from voxcli.backends.limits import SEED_MAX
+from voxcli.backends.voice_settings import VoiceSettings
 from voxcli.server.errors import ValidationFailed, invalid, missing
 from voxcli.server.multipart import FilePart, Form
 

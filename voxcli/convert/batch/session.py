@@ -221,14 +221,14 @@ class BatchSession:
         per_file = replace(self.options.settings, cache_max_bytes=None, stream=False)
         assert self.target is not None
         if backend.name == "local":
-            from voxcli import config
+            from voxcli import dirs
 
             setup = executors.EngineSetup(
                 per_file,
                 self.target,
                 self.options.quality,
                 self.options.strength,
-                str(config.data_dir()),
+                str(dirs.data_dir()),
             )
             workers = self.options.workers or executors.default_workers()
             return executors.ProcessExecutor(setup, workers=workers)
