@@ -11,7 +11,7 @@ Methods: ``none`` (the source itself), ``pitch`` (WORLD with the F0 mapping only
 Only when named in ``--methods``: ``44k`` / ``fast44k`` (the default / fast conversion of the
 input resampled to 44.1 kHz, judged back at 16 kHz: the engine's 44.1 kHz path on the same
 speech), and ``METHOD/VARIANT`` for any method with an experimental variant of the analysis
-rates (`local_variants.py`; e.g. ``44k/b24``, ``fast/dio4``, ``fast44k/b24+dio4``).
+rates (`local_variants.py`; e.g. ``44k/c24``, ``fast/dio4``, ``fast44k/a24+dio4``).
 ``--wideband`` adds what each variant does above 11 kHz on real 48 kHz speech
 (`local_variants.wideband_report`).
 

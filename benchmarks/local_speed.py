@@ -10,7 +10,7 @@ common input rate).
 
 Run on its own, it measures what a person waits for, before and after, side by side in one run:
 
-    python benchmarks/local_speed.py [--base main] [--runs 5] [--variant b24 ...]
+    python benchmarks/local_speed.py [--base main] [--runs 5] [--variant a24 ...]
 
 It checks `--base` out into a temporary `git worktree` and runs that code (PYTHONPATH) with the
 same interpreter as this checkout, alternating old, new and `voxcli --help` in each round; every

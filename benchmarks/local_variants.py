@@ -1,16 +1,18 @@
 """Experimental variants of the local engine's analysis rates, for measurement only.
 
-None of these ships: they exist so that `local_speed.py --variant` and `local_quality.py
---methods` can put each option's speed and quality next to the engine's own, in one run, and
-the choice between them can be made on numbers (see the CHANGELOG and issue 12). `apply(name)`
-patches the engine in the calling process; ``main`` leaves it as it is, and ``X+Y`` applies
-both X and Y.
+None of these ships (``d4cfull`` is what the engine did before): they exist so that
+`local_speed.py --variant` and `local_quality.py --methods` can put each option's speed and
+quality next to the engine's own, in one run, and the choice between them can be made on
+numbers (see the CHANGELOG and issue 12). `apply(name)` patches the engine in the calling
+process; ``main`` leaves it as it is, and ``X+Y`` applies both X and Y.
 
 - ``a22`` / ``a24``: convert at 22.05 / 24 kHz and resample the result once to the input's rate.
   Nothing above 11 / 12 kHz survives.
-- ``b24``: the full-rate path, but D4C reads the signal at 24 kHz: the 3, 6 and 9 kHz bands
-  are measured there and the 12 and 15 kHz bands (measured only above 30 kHz) copy the 9 kHz
-  one. D4C costs 2.5x less at 24 kHz (FFTs of 2048 instead of 4096 points, 3 bands not 5).
+- ``d4cfull``: D4C reads the signal at the input's rate, as before issue 12 (the engine now
+  reads it at 24 kHz at most, `world.APERIODICITY_RATE`: the 3, 6 and 9 kHz bands are measured
+  there and the 12 and 15 kHz bands, measured only above 30 kHz, repeat the 9 kHz one; it
+  costs 2.5x less, with FFTs of 2048 instead of 4096 points and 3 bands instead of 5). This
+  variant was called ``b24`` the other way round, before the engine took it.
 - ``c24``: ``a24``, plus the input's own band above 12 kHz (the input minus its 24 kHz
   round trip), scaled per 10 ms frame by how the conversion changed the 8-11.5 kHz band.
 - ``dio2`` / ``dio4`` (``fast`` quality, any rate): DIO finds its F0 candidates on the
@@ -28,20 +30,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-VARIANTS = ("main", "a22", "a24", "b24", "c24", "dio2", "dio4")
+VARIANTS = ("main", "a22", "a24", "c24", "d4cfull", "dio2", "dio4")
 #: The variants that change conversions at 16 kHz (the others act above 24 kHz only).
 AT_ALL_RATES = ("dio2", "dio4")
 #: Real speech at 48 kHz for `wideband_report` (alsa-utils).
 WIDEBAND_SPEECH = Path("/usr/share/sounds/alsa")
-#: Rate D4C reads the signal at in ``b24`` (3 of the 5 bands WORLD measures at 44.1 kHz).
-D4C_RATE = 24000
 
 Array = NDArray[np.float64]
 
@@ -96,32 +95,6 @@ def _band_gain(x: Array, y: Array, rate: int, band: tuple[float, float]) -> Arra
     return np.interp(np.arange(len(x)), np.arange(count) * hop, gain)
 
 
-def _d4c_low_rate(original: Callable[..., Array]) -> Callable[..., Array]:
-    """`blocks.analyse_block` with D4C at `D4C_RATE` (``b24``)."""
-    from voxcli.engine import blocks, world
-    from voxcli.engine.libworld import pyworld
-
-    def analyse_block(x: Array, f0: Array, grid: Any, start: int, stop: int, what: str) -> Array:
-        fs = grid.params.sample_rate
-        if what != "ap" or fs <= D4C_RATE:
-            return original(x, f0, grid, start, stop, what)
-        margin = grid.seconds_to_frames(blocks.MARGIN_SECONDS)
-        end = min(grid.frames, stop + 1)
-        first, last = max(0, start - margin), min(grid.frames, end + margin)
-        piece = _resample(x[grid.sample(first) : min(len(x), grid.sample(last) + 1)], fs,
-                          D4C_RATE)  # fmt: skip
-        times = (np.arange(start, end) - first) * (grid.params.frame_period_ms / 1000.0)
-        low = replace(grid.params, sample_rate=D4C_RATE)
-        ap = world.aperiodicity(piece, np.ascontiguousarray(f0[start:end]), times, low)
-        coded = pyworld().code_aperiodicity(np.ascontiguousarray(ap), D4C_RATE)
-        bands = int(pyworld().get_num_aperiodicities(fs))
-        wide = np.concatenate([coded, np.repeat(coded[:, -1:], bands - coded.shape[1], 1)], 1)
-        full = pyworld().decode_aperiodicity(np.ascontiguousarray(wide), fs, grid.params.fft_size)
-        return np.asarray(full)[: stop - start]
-
-    return analyse_block
-
-
 def _dio_speed(dio: Callable[..., Any], speed: int) -> Callable[..., Any]:
     """pyworld's `dio` with `speed` unless the caller gives one (the speaker-range pass does)."""
 
@@ -146,20 +119,22 @@ def patched(name: str) -> Iterator[None]:
     parts = name.split("+")
     if unknown := [p for p in parts if p not in VARIANTS]:
         raise SystemExit(f"unknown variant {unknown[0]!r}: use one of {', '.join(VARIANTS)}")
+    from voxcli.engine import world as engine_world
+
     world = pyworld()
-    saved = conversion.convert, conversion.analyse_block, world.dio
+    saved = conversion.convert, engine_world.APERIODICITY_RATE, world.dio
     for part in parts:
         if part in ("a22", "a24", "c24"):
             rate = 22050 if part == "a22" else 24000
             conversion.convert = at_rate(saved[0], rate, keep_top=part == "c24")  # type: ignore[assignment]
-        elif part == "b24":
-            conversion.analyse_block = _d4c_low_rate(saved[1])  # type: ignore[assignment]
+        elif part == "d4cfull":  # read at call time by `world.aperiodicity_params`
+            engine_world.APERIODICITY_RATE = 10**6
         elif part in ("dio2", "dio4"):
             world.dio = _dio_speed(saved[2], int(part[-1]))
     try:
         yield
     finally:
-        conversion.convert, conversion.analyse_block, world.dio = saved  # type: ignore[assignment]
+        conversion.convert, engine_world.APERIODICITY_RATE, world.dio = saved  # type: ignore[assignment]
 
 
 def apply(name: str) -> None:

@@ -72,6 +72,7 @@ def analyse_block(x: Array, f0: Array, grid: Grid, start: int, stop: int, what: 
     """CheapTrick envelope (``what="sp"``) or D4C aperiodicity (``"ap"``) of frames start..stop.
 
     `f0` is the tracker's F0 for the whole input; `start` must be a multiple of ``grid.align``.
+    The aperiodicity has the bins of `world.aperiodicity_params` (fewer above 24 kHz).
     """
     margin = grid.seconds_to_frames(MARGIN_SECONDS)
     # D4C at 5 ms runs on every other frame and interpolates the rest: one more frame lets the
@@ -87,23 +88,28 @@ def analyse_block(x: Array, f0: Array, grid: Grid, start: int, stop: int, what: 
         p = grid.params
         sp = pyworld().cheaptrick(piece, block_f0, times, p.sample_rate, fft_size=p.fft_size)
         return np.asarray(sp)
-    return world.aperiodicity(piece, block_f0, times, grid.params)[: stop - start]
+    low = world.aperiodicity_params(grid.params)
+    if low.sample_rate != grid.params.sample_rate:  # the margins cover soxr's filter, too
+        piece = world.resampled(piece, grid.params.sample_rate, low.sample_rate)
+    return world.aperiodicity(piece, block_f0, times, low)[: stop - start]
 
 
 class CodedAperiodicity:
     """Aperiodicity of the whole input, kept as WORLD's band code (a few numbers per frame).
 
     D4C measures aperiodicity in 3 kHz bands and interpolates between them, so the code is
-    exact at 16 kHz and within 0.1 dB at 44.1 kHz. Below about 12 kHz there are no bands at
-    all and the (small) arrays are kept as float32 instead. At 5 ms frames only the even
-    frames, where D4C ran, are kept; the odd ones are interpolated on the way out, as
-    `world.aperiodicity` does.
+    exact. Above 24 kHz, D4C reads the signal at 24 kHz (`world.aperiodicity_params`) and the
+    bands it cannot measure there (12 and 15 kHz) repeat its highest one. Below about 12 kHz
+    there are no bands at all and the (small) arrays are kept as float32 instead. At 5 ms
+    frames only the even frames, where D4C ran, are kept; the odd ones are interpolated on the
+    way out, as `world.aperiodicity` does.
     """
 
     def __init__(self, grid: Grid) -> None:
         self.grid = grid
         self.step = 1 if grid.params.frame_period_ms >= 10.0 else 2
         self.bands = int(pyworld().get_num_aperiodicities(grid.params.sample_rate))
+        self.measured_rate = world.aperiodicity_params(grid.params).sample_rate
         rows = -(-grid.frames // self.step)
         if self.bands:
             self._rows = np.empty((rows, self.bands))
@@ -111,10 +117,13 @@ class CodedAperiodicity:
             self._rows = np.empty((rows, grid.params.bins), dtype=np.float32)
 
     def store(self, start: int, ap: Array) -> None:
-        """Keep the aperiodicity `ap` of frames from `start` (a multiple of ``grid.align``)."""
+        """Keep the aperiodicity `ap` (from `analyse_block`) of frames from `start` (a multiple
+        of ``grid.align``)."""
         coarse = np.ascontiguousarray(ap[:: self.step])
         if self.bands:
-            coarse = pyworld().code_aperiodicity(coarse, self.grid.params.sample_rate)
+            coarse = pyworld().code_aperiodicity(coarse, self.measured_rate)
+            missing = self.bands - coarse.shape[1]
+            coarse = np.concatenate([coarse, np.repeat(coarse[:, -1:], missing, axis=1)], axis=1)
         first = start // self.step
         self._rows[first : first + len(coarse)] = coarse
 

@@ -133,12 +133,12 @@ def _convert(
     low, low_params = world.tracking_signal(x, params)
     raw_f0 = world.track_f0(low, low_params, None, grid.frames)
     progress(_F0_DONE)
-    aperiodicity = CodedAperiodicity(grid)
+    aperiodicity, measured = CodedAperiodicity(grid), world.aperiodicity_params(params)
     low_band = np.zeros(grid.frames)
     for start, stop in blocks:
         ap = analyse_block(x, raw_f0, grid, start, stop, "ap")
         aperiodicity.store(start, ap)
-        low_band[start:stop] = world.low_band_aperiodicity(ap, params)
+        low_band[start:stop] = world.low_band_aperiodicity(ap, measured)
         progress(_F0_DONE + (_AP_DONE - _F0_DONE) * stop / grid.frames)
     del ap
     f0 = world.finish_f0(raw_f0, low_band, params)
