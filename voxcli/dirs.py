@@ -15,33 +15,30 @@ from pathlib import Path
 
 def config_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The config dir: `VOXCLI_CONFIG_DIR`, else platformdirs'. It may not exist yet."""
-    env = os.environ if environ is None else environ
-    if env.get("VOXCLI_CONFIG_DIR"):
-        return Path(env["VOXCLI_CONFIG_DIR"])
-    import platformdirs
-
-    return platformdirs.user_config_path("voxcli", appauthor=False)
+    return _chosen("VOXCLI_CONFIG_DIR", "user_config_path", environ)
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The cache dir (voice list, finished sections): `VOXCLI_CACHE_DIR`, else platformdirs'."""
-    env = os.environ if environ is None else environ
-    if env.get("VOXCLI_CACHE_DIR"):
-        return Path(env["VOXCLI_CACHE_DIR"])
-    import platformdirs
-
-    return platformdirs.user_cache_path("voxcli", appauthor=False)
+    return _chosen("VOXCLI_CACHE_DIR", "user_cache_path", environ)
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The data dir (local voice profiles): `VOXCLI_DATA_DIR`, else platformdirs'."""
-    env = os.environ if environ is None else environ
-    if env.get("VOXCLI_DATA_DIR"):
-        return Path(env["VOXCLI_DATA_DIR"])
-    import platformdirs
-
-    return platformdirs.user_data_path("voxcli", appauthor=False)
+    return _chosen("VOXCLI_DATA_DIR", "user_data_path", environ)
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``config.toml`` in `config_dir`."""
     return config_dir(environ) / "config.toml"
+
+
+def _chosen(variable: str, platform_path: str, environ: Mapping[str, str] | None) -> Path:
+    """`variable` from `environ` (default: the process's) when set, else platformdirs'
+    `platform_path` for voxcli (no app author: one folder, not a vendor's subfolder)."""
+    env = os.environ if environ is None else environ
+    if env.get(variable):
+        return Path(env[variable])
+    import platformdirs
+
+    return Path(getattr(platformdirs, platform_path)("voxcli", appauthor=False))
