@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from long_audio import served
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -63,16 +65,8 @@ def server(args: argparse.Namespace, latency: float) -> Iterator[tuple[str, dict
     """The identity server in a subprocess: its URL, and afterwards what it saw."""
     cmd = [sys.executable, __file__, "--serve", "--latency", str(latency),
            "--limit", str(args.limit), "--tier", args.tier]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert proc.stdout is not None
-    stats: dict[str, float] = {}
-    try:
-        yield proc.stdout.readline().strip(), stats
-    finally:
-        proc.send_signal(signal.SIGINT)
-        line = proc.stdout.readline()
-        stats.update(json.loads(line) if line.strip() else {})
-        proc.wait(timeout=30)
+    with served(cmd) as answer:
+        yield answer
 
 
 def serve(args: argparse.Namespace) -> None:

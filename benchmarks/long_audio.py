@@ -105,6 +105,14 @@ def server(
         cmd += ["--max-concurrent", str(max_concurrent)]
     if tier:
         cmd += ["--tier", tier]
+    with served(cmd) as answer:
+        yield answer
+
+
+@contextmanager
+def served(cmd: list[str]) -> Iterator[tuple[str, dict[str, float]]]:
+    """Run `cmd`, a server that prints its URL, then on SIGINT one JSON line of statistics;
+    yields the URL and, once the block ends, those statistics (also `benchmarks/concurrency.py`)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     stats: dict[str, float] = {}
