@@ -29,7 +29,6 @@ import argparse
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from long_audio import served
+from long_audio import serve_identity, served
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,17 +72,7 @@ def serve(args: argparse.Namespace) -> None:
     """`--serve`: answer until SIGINT, then print what happened as one JSON line."""
     from collections import Counter
 
-    from tests.support.transform_backend import TransformBackend
-    from voxcli.server import ApiServer
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # background jobs ignore SIGINT
-    api = ApiServer(TransformBackend("identity"))
-    api.latency_seconds, api.max_concurrent, api.tier = args.latency, args.limit, args.tier
-    print(api.url, flush=True)
-    try:
-        api.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    api = serve_identity(args.latency, args.limit, args.tier)
     posts = [r for r in api.requests if r.method == "POST"]
     done = [r for r in posts if r.status == 200 and r.ended is not None]
     span = max((r.ended or 0.0 for r in done), default=0.0) - min(

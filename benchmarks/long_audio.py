@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,10 +126,10 @@ def served(cmd: list[str]) -> Iterator[tuple[str, dict[str, float]]]:
         proc.wait(timeout=30)
 
 
-def serve(latency: float, max_concurrent: int | None, tier: str | None = None) -> None:
-    """`--serve`: run the server until SIGINT, then print how it answered as JSON."""
-    from collections import Counter
+def serve_identity(latency: float, max_concurrent: int | None, tier: str | None) -> Any:
+    """Run an identity ApiServer (its URL printed first) until SIGINT; return it, to be read.
 
+    `tier` is the subscription tier it reports (default: the server's own)."""
     from tests.support.transform_backend import TransformBackend
     from voxcli.server import ApiServer
 
@@ -145,6 +146,14 @@ def serve(latency: float, max_concurrent: int | None, tier: str | None = None) -
         api.serve_forever()
     except KeyboardInterrupt:
         pass
+    return api
+
+
+def serve(latency: float, max_concurrent: int | None, tier: str | None = None) -> None:
+    """`--serve`: run the server until SIGINT, then print how it answered as JSON."""
+    from collections import Counter
+
+    api = serve_identity(latency, max_concurrent, tier)
     posts = [r for r in api.requests if r.method == "POST"]
     statuses = Counter(str(r.status) for r in posts)
     times = {
